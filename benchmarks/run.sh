@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the JMH benchmarks and summarises them (median, spread, ratios to the in-run reference).
+#   benchmarks/run.sh                      # everything
+#   benchmarks/run.sh GuestVsDirect        # one class (any JMH arguments work)
+# Raw results: benchmarks/results/jmh-<UTC time>.json; the summary is printed at the end.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+. scripts/java-env.sh
+jwasmnn_find_java
+scripts/prepare-examples
+mvn -B -q -DskipTests install >/dev/null
+mkdir -p benchmarks/results
+out="benchmarks/results/jmh-$(date -u +%Y%m%dT%H%M%SZ).json"
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Djwasmnn.root="$ROOT" \
+    -cp "benchmarks/target/classes:benchmarks/target/lib/*" org.openjdk.jmh.Main \
+    -jvmArgsAppend "-Djwasmnn.root=$ROOT" -rf json -rff "$out" "$@"
+python3 benchmarks/summarize.py "$out"

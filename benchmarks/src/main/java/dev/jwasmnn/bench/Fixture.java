@@ -1,0 +1,45 @@
+package dev.jwasmnn.bench;
+
+import dev.jwasmnn.guest.GuestLimits;
+import dev.jwasmnn.guest.GuestModule;
+import dev.jwasmnn.guest.GuestRunner;
+import dev.jwasmnn.nn.abi.WasiNn;
+import dev.jwasmnn.nn.abi.WasiNnConfig;
+import dev.jwasmnn.nn.registry.Backends;
+import dev.jwasmnn.nn.registry.GraphRegistry;
+import dev.jwasmnn.nn.registry.PreloadSpec;
+import dev.jwasmnn.nn.spi.BackendSettings;
+import dev.jwasmnn.testing.TestAssets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The host as a server would run it: preloaded graphs, one runner, guests compiled once. */
+final class Fixture implements AutoCloseable {
+    final Path models = TestAssets.models();
+    final Backends backends = Backends.discover(BackendSettings.defaults());
+    final GraphRegistry registry = new GraphRegistry();
+    final GuestRunner runner;
+    /** The same host, but guests run on the calling thread: no hand-off per run. */
+    final GuestRunner callerRunner;
+
+    Fixture() {
+        registry.preload(PreloadSpec.parse("mobilenet:ONNX:CPU:" + models.resolve("mobilenet_v2.onnx")), backends);
+        registry.preload(PreloadSpec.parse("tiny:ONNX:CPU:" + models.resolve("tiny.onnx")), backends);
+        WasiNn nn = new WasiNn(WasiNnConfig.builder(backends).resolver(registry).build());
+        GuestLimits limits = GuestLimits.DEFAULT.withMemoryBytes(64L << 20).withDeadline(Duration.ofSeconds(30));
+        runner = GuestRunner.builder().extension(nn).limits(limits).build();
+        callerRunner = GuestRunner.builder().extension(nn).limits(limits).runOnCallerThread(true).build();
+    }
+
+    GuestModule guest(String name) {
+        return runner.compile(TestAssets.guest(name));
+    }
+
+    @Override
+    public void close() {
+        runner.close();
+        callerRunner.close();
+        registry.close();
+        backends.close();
+    }
+}

@@ -1,0 +1,30 @@
+package dev.jwasmnn.cli;
+
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+/** One-line log records on stderr; {@code --verbose} shows wasi-nn errno reasons. */
+final class Logging {
+    private Logging() {}
+
+    static void configure() {
+        if (System.getProperty("java.util.logging.config.file") != null) {
+            return;
+        }
+        System.setProperty("java.util.logging.SimpleFormatter.format", "jwasm-nn: %4$s: %5$s%6$s%n");
+        LogManager.getLogManager().reset();
+        ConsoleHandler handler = new ConsoleHandler();
+        handler.setFormatter(new SimpleFormatter());
+        handler.setLevel(Level.ALL);
+        Logger root = Logger.getLogger("");
+        root.addHandler(handler);
+        root.setLevel(Level.WARNING);
+    }
+
+    static void verbose() {
+        Logger.getLogger("dev.jwasmnn").setLevel(Level.FINE);
+    }
+}

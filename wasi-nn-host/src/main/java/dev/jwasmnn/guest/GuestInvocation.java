@@ -1,0 +1,136 @@
+package dev.jwasmnn.guest;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything one guest run gets: argv (argv[0] first), environment, preopened directories,
+ * stdin, where stdout and stderr go (captured into the result when not given), and optional
+ * limits that replace the runner's defaults.
+ */
+public final class GuestInvocation {
+    private final List<String> args;
+    private final Map<String, String> env;
+    private final Map<String, Path> directories;
+    private final InputStream stdin;
+    private final OutputStream stdout;
+    private final OutputStream stderr;
+    private final GuestLimits limits;
+
+    private GuestInvocation(Builder b) {
+        this.args = List.copyOf(b.args);
+        this.env = Map.copyOf(b.env);
+        this.directories = new LinkedHashMap<>(b.directories);
+        this.stdin = b.stdin;
+        this.stdout = b.stdout;
+        this.stderr = b.stderr;
+        this.limits = b.limits;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public List<String> args() {
+        return args;
+    }
+
+    public Map<String, String> env() {
+        return env;
+    }
+
+    public Map<String, Path> directories() {
+        return directories;
+    }
+
+    public InputStream stdin() {
+        return stdin;
+    }
+
+    public Optional<OutputStream> stdout() {
+        return Optional.ofNullable(stdout);
+    }
+
+    public Optional<OutputStream> stderr() {
+        return Optional.ofNullable(stderr);
+    }
+
+    public Optional<GuestLimits> limits() {
+        return Optional.ofNullable(limits);
+    }
+
+    public static final class Builder {
+        private final List<String> args = new ArrayList<>();
+        private final Map<String, String> env = new LinkedHashMap<>();
+        private final Map<String, Path> directories = new LinkedHashMap<>();
+        private InputStream stdin = InputStream.nullInputStream();
+        private OutputStream stdout;
+        private OutputStream stderr;
+        private GuestLimits limits;
+
+        /** The full argv, argv[0] (the program name) first. */
+        public Builder args(List<String> argv) {
+            args.clear();
+            args.addAll(argv);
+            return this;
+        }
+
+        public Builder args(String... argv) {
+            return args(List.of(argv));
+        }
+
+        public Builder env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
+        public Builder env(Map<String, String> vars) {
+            env.putAll(vars);
+            return this;
+        }
+
+        /** Preopens {@code host} at {@code guestPath}, read-write. */
+        public Builder directory(String guestPath, Path host) {
+            directories.put(guestPath, host);
+            return this;
+        }
+
+        public Builder stdin(byte[] bytes) {
+            this.stdin = new ByteArrayInputStream(bytes);
+            return this;
+        }
+
+        public Builder stdin(InputStream in) {
+            this.stdin = in;
+            return this;
+        }
+
+        /** Streams stdout to {@code out} (still capped) instead of capturing it. */
+        public Builder stdout(OutputStream out) {
+            this.stdout = out;
+            return this;
+        }
+
+        /** Streams stderr to {@code err} (still capped) instead of capturing it. */
+        public Builder stderr(OutputStream err) {
+            this.stderr = err;
+            return this;
+        }
+
+        public Builder limits(GuestLimits l) {
+            this.limits = l;
+            return this;
+        }
+
+        public GuestInvocation build() {
+            return new GuestInvocation(this);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.jwasmnn.nn;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * What a model declares for one input or output: its name, element type and shape, where a
+ * dimension of -1 is dynamic. {@code type} is null when the model uses an element type wasi-nn
+ * cannot carry (strings, maps ...); {@code nativeType} always names it.
+ */
+public record TensorSpec(String name, TensorType type, String nativeType, long[] shape) {
+
+    public TensorSpec {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(nativeType, "nativeType");
+        shape = shape.clone();
+    }
+
+    public boolean isSupported() {
+        return type != null;
+    }
+
+    @Override
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /**
+     * Checks that {@code tensor} may be fed as the input at {@code index}: same element type, same
+     * rank, and every fixed dimension equal.
+     *
+     * @throws WasiNnException invalid_argument saying which input and what was expected
+     */
+    public void checkInput(int index, Tensor tensor) {
+        if (type == null) {
+            throw WasiNnException.unsupported(
+                    "input %d (%s) has element type %s, which wasi-nn cannot carry", index, name, nativeType);
+        }
+        if (tensor.type() != type) {
+            throw WasiNnException.invalidArgument(
+                    "input %d (%s) expects %s, got %s", index, name, type, tensor.type());
+        }
+        if (!shapeAccepts(tensor.shape())) {
+            throw WasiNnException.invalidArgument(
+                    "input %d (%s) expects shape %s, got %s",
+                    index, name, describeShape(), Arrays.toString(tensor.shape()));
+        }
+    }
+
+    /** True when {@code dims} has this spec's rank and matches every fixed dimension. */
+    public boolean shapeAccepts(long[] dims) {
+        if (dims.length != shape.length) {
+            return false;
+        }
+        for (int i = 0; i < dims.length; i++) {
+            if (shape[i] >= 0 && shape[i] != dims[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The shape with dynamic dimensions shown as -1, e.g. {@code [-1, 3, 224, 224]}. */
+    public String describeShape() {
+        return Arrays.toString(shape);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TensorSpec s
+                && name.equals(s.name)
+                && type == s.type
+                && nativeType.equals(s.nativeType)
+                && Arrays.equals(shape, s.shape);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, type, nativeType, Arrays.hashCode(shape));
+    }
+
+    @Override
+    public String toString() {
+        return name + ":" + (type != null ? type : nativeType) + describeShape();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.jwasmnn.nn.abi;
+
+import com.dylibso.chicory.wasm.types.FunctionType;
+import dev.jwasmnn.guest.HostExtension;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code wasi_ephemeral_nn} import module. One instance serves a whole host; every guest
+ * instance gets its own {@link WasiNnSession} with its own handles.
+ */
+public final class WasiNn implements HostExtension {
+    public static final String MODULE_NAME = "wasi_ephemeral_nn";
+
+    private static final Map<String, FunctionType> FUNCTION_TYPES;
+
+    static {
+        Map<String, FunctionType> types = new LinkedHashMap<>();
+        for (WasiNnFunction f : WasiNnFunction.values()) {
+            types.put(f.abiName, f.type);
+        }
+        FUNCTION_TYPES = Map.copyOf(types);
+    }
+
+    private final WasiNnConfig config;
+    private final TensorTypeResolver typeResolver;
+
+    public WasiNn(WasiNnConfig config) {
+        this.config = config;
+        this.typeResolver = new TensorTypeResolver(config.fallbackNumbering());
+    }
+
+    public WasiNnConfig config() {
+        return config;
+    }
+
+    @Override
+    public String moduleName() {
+        return MODULE_NAME;
+    }
+
+    @Override
+    public Map<String, FunctionType> functionTypes() {
+        return FUNCTION_TYPES;
+    }
+
+    @Override
+    public WasiNnSession open() {
+        return new WasiNnSession(config, typeResolver);
+    }
+}
