@@ -2,6 +2,7 @@
 # Runs the JMH benchmarks and summarises them (median, spread, ratios to the in-run reference).
 #   benchmarks/run.sh                      # everything
 #   benchmarks/run.sh GuestVsDirect        # one class (any JMH arguments work)
+#   benchmarks/run.sh --paired [ROUNDS]    # same-run ratios, reference and candidate interleaved
 # Raw results: benchmarks/results/jmh-<UTC time>.json; the summary is printed at the end.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,6 +12,13 @@ jwasmnn_find_java
 scripts/prepare-examples
 mvn -B -q -DskipTests install >/dev/null
 mkdir -p benchmarks/results
+if [ "${1:-}" = "--paired" ]; then
+    shift
+    out="benchmarks/results/paired-$(date -u +%Y%m%dT%H%M%SZ).txt"
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -Djwasmnn.root="$ROOT" \
+        -cp "benchmarks/target/classes:benchmarks/target/lib/*" dev.jwasmnn.bench.PairedComparison "$@" | tee "$out"
+    exit "${PIPESTATUS[0]}"
+fi
 out="benchmarks/results/jmh-$(date -u +%Y%m%dT%H%M%SZ).json"
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Djwasmnn.root="$ROOT" \
     -cp "benchmarks/target/classes:benchmarks/target/lib/*" org.openjdk.jmh.Main \

@@ -8,6 +8,8 @@ import sys
 # (name, measured, reference, kind): kind "ratio" = measured p50 / reference p50,
 # "delta" = measured p50 - reference p50 (µs), i.e. the fixed overhead.
 COMPARISONS = [
+    ("MobileNetV2 per inference through a running guest / direct", "mobilenetGuestPerInference", "mobilenetDirect", "ratio"),
+    ("tiny model per inference through a running guest minus direct (µs)", "tinyGuestPerInference", "tinyDirect", "delta"),
     ("MobileNetV2 via classify guest / direct ORT", "mobilenetGuestClassify", "mobilenetDirect", "ratio"),
     ("MobileNetV2 via raw-infer guest / direct ORT", "mobilenetGuestRawInfer", "mobilenetDirect", "ratio"),
     ("MobileNetV2 via raw-infer guest, caller thread / direct", "mobilenetGuestRawInferOnCaller", "mobilenetDirect", "ratio"),

@@ -4,7 +4,11 @@
 //! put their own logic around one inference.
 //!
 //! Usage: raw-infer (--preloaded NAME | --model PATH) [--encoding onnx|pytorch]
-//!                  --type f16|f32|f64|u8|i32|i64 --shape D0,D1,... [--output N]
+//!                  --type f16|f32|f64|u8|i32|i64 --shape D0,D1,... [--output N] [--repeat R]
+//!
+//! `--repeat R` runs set_input/compute/get_output R times on the same context (as a guest
+//! serving a stream would) and writes the last output; benchmarks use it to measure the cost
+//! of inference through the wasi-nn calls apart from the per-run start-up.
 
 use std::io::{Read, Write};
 use std::process::exit;
@@ -17,13 +21,14 @@ struct Args {
     ty: TensorType,
     shape: Vec<usize>,
     output: usize,
+    repeat: usize,
 }
 
 fn usage(msg: &str) -> ! {
     eprintln!("raw-infer: {}", msg);
     eprintln!(
         "usage: raw-infer (--preloaded NAME | --model PATH) [--encoding onnx|pytorch] \
-         --type f16|f32|f64|u8|i32|i64 --shape D0,D1,... [--output N]"
+         --type f16|f32|f64|u8|i32|i64 --shape D0,D1,... [--output N] [--repeat R]"
     );
     exit(2)
 }
@@ -48,6 +53,7 @@ fn parse_args() -> Args {
         ty: TensorType::F32,
         shape: Vec::new(),
         output: 0,
+        repeat: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -67,6 +73,12 @@ fn parse_args() -> Args {
                     .collect()
             }
             "--output" => args.output = value().parse().unwrap_or_else(|_| usage("--output needs a number")),
+            "--repeat" => {
+                args.repeat = value().parse().unwrap_or_else(|_| usage("--repeat needs a number"));
+                if args.repeat == 0 {
+                    usage("--repeat must be at least 1");
+                }
+            }
             other => usage(&format!("unknown argument '{}'", other)),
         }
     }
@@ -105,9 +117,13 @@ fn main() {
             _ => unreachable!(),
         };
         let mut ctx = graph.init_execution_context()?;
-        ctx.set_input(0, args.ty, &args.shape, &input)?;
-        ctx.compute()?;
-        ctx.output_bytes(args.output, 4096)
+        let mut out = Vec::new();
+        for _ in 0..args.repeat {
+            ctx.set_input(0, args.ty, &args.shape, &input)?;
+            ctx.compute()?;
+            out = ctx.output_bytes(args.output, 4096)?;
+        }
+        Ok(out)
     })();
     match result {
         Ok(bytes) => {

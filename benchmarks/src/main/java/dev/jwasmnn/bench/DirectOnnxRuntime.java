@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.jwasmnn.nn.backend.onnx.OrtEnvironments;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -12,8 +13,8 @@ import java.util.Map;
 
 /**
  * The reference: ONNX Runtime called from Java as well as it can be, with the same session
- * settings jwasm-nn uses (all cores for intra-op, full graph optimisation, ORT's default
- * spinning). The input goes into one direct buffer reused for every call, so ORT wraps it
+ * settings jwasm-nn uses (full graph optimisation, and the same shared thread pool when jwasm-nn
+ * created one: all cores for intra-op, ORT's default spinning). The input goes into one direct buffer reused for every call, so ORT wraps it
  * without copying; wrapping a heap array instead makes ORT allocate a fresh native buffer per
  * call, which measured about 1 ms slower for MobileNetV2 and would flatter jwasm-nn.
  */
@@ -26,9 +27,14 @@ final class DirectOnnxRuntime implements AutoCloseable {
 
     DirectOnnxRuntime(Path model, long[] shape) throws OrtException {
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-            opts.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
-            opts.setInterOpNumThreads(1);
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (OrtEnvironments.usesSharedThreadPool()) {
+                // Same pool as jwasm-nn's sessions, so neither side's idle threads slow the other.
+                opts.disablePerSessionThreads();
+            } else {
+                opts.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
+                opts.setInterOpNumThreads(1);
+            }
             this.session = env.createSession(model.toString(), opts);
         }
         this.input = session.getInputNames().iterator().next();

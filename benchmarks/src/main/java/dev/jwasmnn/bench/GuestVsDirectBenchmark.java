@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -67,6 +68,8 @@ public class GuestVsDirectBenchmark {
         check(tinyGuestRawInfer());
         check(mobilenetGuestRawInferOnCaller());
         check(tinyGuestRawInferOnCaller());
+        check(mobilenetGuestPerInference());
+        check(tinyGuestPerInference());
     }
 
     @TearDown(Level.Trial)
@@ -108,10 +111,37 @@ public class GuestVsDirectBenchmark {
 
     /** raw-infer on a preloaded graph: the request body is the tensor, the response its output 0. */
     private GuestResult rawInfer(GuestRunner runner, String graph, String shape, byte[] tensor) {
+        return rawInfer(runner, graph, shape, tensor, 1);
+    }
+
+    /** As above, with {@code repeat} set_input/compute/get_output rounds in one guest run. */
+    private GuestResult rawInfer(GuestRunner runner, String graph, String shape, byte[] tensor, int repeat) {
         return runner.run(rawInfer, GuestInvocation.builder()
-                .args("raw-infer.wasm", "--preloaded", graph, "--type", "f32", "--shape", shape)
+                .args("raw-infer.wasm", "--preloaded", graph, "--type", "f32", "--shape", shape,
+                        "--repeat", Integer.toString(repeat))
                 .stdin(tensor)
                 .build());
+    }
+
+    static final int MOBILENET_REPEAT = 20;
+    static final int TINY_REPEAT = 200;
+
+    /**
+     * Inference through the guest's wasi-nn calls (set_input, compute, get_output on a running
+     * guest), per inference: one run does {@value #MOBILENET_REPEAT}, so instance start-up and the
+     * stdin transfer are amortised over them, as in a guest that serves a stream.
+     */
+    @Benchmark
+    @OperationsPerInvocation(MOBILENET_REPEAT)
+    public GuestResult mobilenetGuestPerInference() {
+        return rawInfer(fixture.runner, "mobilenet", "1,3,224,224", mobilenetInputBytes, MOBILENET_REPEAT);
+    }
+
+    /** The same for the tiny model: what one wasi-nn round trip costs beyond ONNX Runtime itself. */
+    @Benchmark
+    @OperationsPerInvocation(TINY_REPEAT)
+    public GuestResult tinyGuestPerInference() {
+        return rawInfer(fixture.runner, "tiny", "1,4", tinyInputBytes, TINY_REPEAT);
     }
 
     @Benchmark

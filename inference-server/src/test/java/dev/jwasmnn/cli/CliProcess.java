@@ -8,9 +8,18 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs {@code jwasm-nn} in its own JVM, as a user would, and collects exit code and streams. */
-record CliProcess(int exitCode, String stdout, String stderr) {
+record CliProcess(int exitCode, byte[] stdoutBytes, String stderr) {
+
+    String stdout() {
+        return new String(stdoutBytes, StandardCharsets.UTF_8);
+    }
 
     static CliProcess run(Path workDir, String... args) {
+        return run(workDir, new byte[0], args);
+    }
+
+    /** As {@link #run(Path, String...)}, with {@code stdin} piped to the process. */
+    static CliProcess run(Path workDir, byte[] stdin, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
@@ -20,15 +29,16 @@ record CliProcess(int exitCode, String stdout, String stderr) {
         command.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(command).directory(workDir.toFile()).start();
-            p.getOutputStream().close();
+            try (var in = p.getOutputStream()) {
+                in.write(stdin);
+            }
             var out = p.getInputStream().readAllBytes();
             var err = p.getErrorStream().readAllBytes();
             if (!p.waitFor(5, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 throw new IllegalStateException("jwasm-nn did not finish: " + command);
             }
-            return new CliProcess(p.exitValue(), new String(out, StandardCharsets.UTF_8),
-                    new String(err, StandardCharsets.UTF_8));
+            return new CliProcess(p.exitValue(), out, new String(err, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
@@ -39,6 +49,6 @@ record CliProcess(int exitCode, String stdout, String stderr) {
 
     @Override
     public String toString() {
-        return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
+        return "exit " + exitCode + "\n--- stdout\n" + stdout() + "\n--- stderr\n" + stderr;
     }
 }

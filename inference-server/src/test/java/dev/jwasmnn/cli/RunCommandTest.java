@@ -100,6 +100,24 @@ class RunCommandTest {
     }
 
     @Test
+    void rawTensorsGoThroughAGuestOnStdinAndStdout() {
+        byte[] x = TestAssets.bytes(TestAssets.model("tiny.in.f32"));
+        byte[] y = TestAssets.bytes(TestAssets.model("tiny.out.f32"));
+        String guest = TestAssets.guest("raw-infer").toString();
+        CliProcess once = CliProcess.run(dir, x, "run", "--nn-preload", "tiny:ONNX:CPU:" + onnx,
+                guest, "--preloaded", "tiny", "--type", "f32", "--shape", "1,4");
+        assertThat(once.exitCode()).as(once.toString()).isZero();
+        assertThat(once.stdoutBytes()).as("torch's output, byte for byte").containsExactly(y);
+        CliProcess repeated = CliProcess.run(dir, x, "run", "--dir", "/m:" + onnx.getParent(), guest,
+                "--model", "/m/tiny.onnx", "--type", "f32", "--shape", "1,4", "--repeat", "3");
+        assertThat(repeated.stdoutBytes()).containsExactly(y);
+        CliProcess wrongSize = CliProcess.run(dir, new byte[12], "run", "--nn-preload", "tiny:ONNX:CPU:" + onnx,
+                guest, "--preloaded", "tiny", "--type", "f32", "--shape", "1,4");
+        assertThat(wrongSize.exitCode()).isEqualTo(2);
+        assertThat(wrongSize.stderr()).contains("stdin has 12 bytes");
+    }
+
+    @Test
     void abnormalEndsHaveTheirOwnExitCodes() {
         Result loop = cli("run", "--timeout", "300ms", probe.toString(), "loop");
         assertThat(loop.exitCode()).isEqualTo(RunCommand.EXIT_DEADLINE);

@@ -32,18 +32,23 @@ public record TensorSpec(String name, TensorType type, String nativeType, long[]
      * @throws WasiNnException invalid_argument saying which input and what was expected
      */
     public void checkInput(int index, Tensor tensor) {
+        checkInput(index, tensor.type(), tensor.shape());
+    }
+
+    /** As {@link #checkInput(int, Tensor)}, before any data has been copied. */
+    public void checkInput(int index, TensorType actualType, long[] dims) {
         if (type == null) {
             throw WasiNnException.unsupported(
                     "input %d (%s) has element type %s, which wasi-nn cannot carry", index, name, nativeType);
         }
-        if (tensor.type() != type) {
+        if (actualType != type) {
             throw WasiNnException.invalidArgument(
-                    "input %d (%s) expects %s, got %s", index, name, type, tensor.type());
+                    "input %d (%s) expects %s, got %s", index, name, type, actualType);
         }
-        if (!shapeAccepts(tensor.shape())) {
+        if (!shapeAccepts(dims)) {
             throw WasiNnException.invalidArgument(
                     "input %d (%s) expects shape %s, got %s",
-                    index, name, describeShape(), Arrays.toString(tensor.shape()));
+                    index, name, describeShape(), Arrays.toString(dims));
         }
     }
 

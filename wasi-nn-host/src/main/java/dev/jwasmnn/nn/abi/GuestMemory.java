@@ -39,6 +39,15 @@ final class GuestMemory {
         return memory.readBytes(ptr, length);
     }
 
+    /** Copies [ptr, ptr + length) into {@code target} in chunks of {@code chunk} bytes. */
+    void copyTo(int ptr, int length, java.nio.ByteBuffer target, int chunk) {
+        check(ptr, Integer.toUnsignedLong(length), "tensor data");
+        for (int done = 0; done < length; done += chunk) {
+            int n = Math.min(chunk, length - done);
+            target.put(memory.readBytes(ptr + done, n));
+        }
+    }
+
     void writeU32(int ptr, int value, String what) {
         check(ptr, 4, what);
         memory.writeI32(ptr, value);

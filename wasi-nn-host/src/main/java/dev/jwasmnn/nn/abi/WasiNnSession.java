@@ -18,6 +18,7 @@ import dev.jwasmnn.nn.registry.SharedGraph;
 import dev.jwasmnn.nn.spi.ExecutionContext;
 import dev.jwasmnn.nn.spi.Graph;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +45,8 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
     static final int MAX_RANK = 16;
     static final int MAX_NAME_BYTES = 4096;
     static final int MAX_CONFIG_BYTES = 64 * 1024;
+    static final int STAGE_ABOVE_BYTES = 64 * 1024;
+    static final int STAGE_CHUNK_BYTES = 64 * 1024;
 
     private final WasiNnConfig config;
     private final TensorTypeResolver types;
@@ -57,12 +60,31 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
     private long computeNanos;
     private int computeCount;
 
-    /** A guest's execution context and the graph reference that keeps its session alive. */
-    private record ContextEntry(SharedGraph graph, ExecutionContext context) {
+    /**
+     * A guest's execution context, the graph reference that keeps its session alive, and the
+     * direct buffers large inputs are staged in (one per input index, reused across calls).
+     */
+    private record ContextEntry(SharedGraph graph, ExecutionContext context, ByteBuffer[] staging) {
+        ContextEntry(SharedGraph graph, ExecutionContext context) {
+            this(graph, context, new ByteBuffer[graph.graph().inputs().size()]);
+        }
+
+        /** A cleared direct buffer of at least {@code size} bytes for input {@code index}. */
+        ByteBuffer staging(int index, int size) {
+            ByteBuffer b = staging[index];
+            if (b == null || b.capacity() < size) {
+                b = ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
+                staging[index] = b;
+            }
+            b.clear();
+            return b;
+        }
+
         void close() {
             try {
                 context.close();
             } finally {
+                java.util.Arrays.fill(staging, null);
                 graph.release();
             }
         }
@@ -327,7 +349,23 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
         }
         TensorType declared = inputs.get(index).type();
         TensorType type = types.resolve(typeCode, Tensor.elementCount(dims), dataLength, declared);
-        Tensor tensor = Tensor.of(type, dims, mem.read(dataPtr, dataLen, "tensor data"));
+        if (Tensor.byteLength(type, dims) != dataLength) {
+            throw WasiNnException.invalidArgument("%s tensor of shape %s needs %d bytes, got %d",
+                    type, java.util.Arrays.toString(dims), Tensor.byteLength(type, dims), dataLength);
+        }
+        // Everything is checked before staging: the staging buffer may back the context's current input.
+        inputs.get(index).checkInput(index, type, dims);
+        Tensor tensor;
+        if (dataLength >= STAGE_ABOVE_BYTES) {
+            // Large inputs go from guest memory to a direct buffer the backend can use as is,
+            // in chunks that stay in cache, instead of through one big heap array and a second copy.
+            ByteBuffer staged = entry.staging(index, dataLen);
+            mem.copyTo(dataPtr, dataLen, staged, STAGE_CHUNK_BYTES);
+            staged.flip();
+            tensor = Tensor.of(type, dims, staged);
+        } else {
+            tensor = Tensor.of(type, dims, mem.read(dataPtr, dataLen, "tensor data"));
+        }
         entry.context().setInput(index, tensor);
     }
 

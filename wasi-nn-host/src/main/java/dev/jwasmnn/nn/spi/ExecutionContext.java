@@ -8,7 +8,11 @@ import dev.jwasmnn.nn.Tensor;
  */
 public interface ExecutionContext extends AutoCloseable {
 
-    /** Validates {@code tensor} against the model's input {@code index} and keeps it. */
+    /**
+     * Validates {@code tensor} against the model's input {@code index} and keeps it. A backend
+     * may keep a direct tensor's memory instead of copying it, so the caller must leave that
+     * memory unchanged and reachable until the input is replaced or the context is closed.
+     */
     void setInput(int index, Tensor tensor);
 
     /** Runs the graph on the current inputs; replaces all previous outputs. */

@@ -69,6 +69,7 @@ class WasiNnAbiTest {
         registry = new GraphRegistry();
         registry.preload(PreloadSpec.parse("multi_io:ONNX:CPU:" + model("multi_io.onnx")), backends);
         registry.preload(PreloadSpec.parse("tiny:onnx:cpu:" + model("tiny.onnx")), backends);
+        registry.preload(PreloadSpec.parse("slow:ONNX:CPU:" + model("slow.onnx")), backends);
         nn = new WasiNn(WasiNnConfig.builder(backends).resolver(registry).build());
         multiIo = ReferenceSet.load("multi_io");
         tinyModel = bytes(model("tiny.onnx"));
@@ -390,6 +391,38 @@ class WasiNnAbiTest {
                 // None of it stuck: the context still has no input.
                 assertThat(p.call("compute", ctx)).isEqualTo(INVALID_ARGUMENT);
                 assertThat(p.session().lastError()).contains("input 0 (x) has not been set");
+            }
+        }
+
+        @Test
+        void aRejectedLargeInputLeavesTheAcceptedOneIntact() {
+            // 16 x 1024 f32 = 64 KiB: large inputs take the staged path, whose buffer backs the
+            // context's current input, so a rejected call must not have written into it.
+            int rows = 16;
+            int width = 1024;
+            ByteBuffer ones = ByteBuffer.allocate(rows * width * 4).order(ByteOrder.LITTLE_ENDIAN);
+            while (ones.hasRemaining()) {
+                ones.putFloat(1f);
+            }
+            // Rejected inputs of the same byte size, so they would land in the very same buffer.
+            byte[] garbage = new byte[rows * width * 4];
+            Arrays.fill(garbage, (byte) 0x3f);
+            try (NnProbe p = new NnProbe(nn)) {
+                int ctx = context(p, graphByName(p, "slow"));
+                int size = rows * width * 4;
+                assertThat(p.call("set_input", ctx, 0, p.tensor(new int[] {rows, width}, F32, ones.array()))).isEqualTo(OK);
+                assertThat(p.call("compute", ctx)).isEqualTo(OK);
+                int first = p.alloc(size);
+                assertThat(p.call("get_output", ctx, 0, first, size, p.outSlot())).isEqualTo(OK);
+
+                assertThat(p.call("set_input", ctx, 0, p.tensor(new int[] {rows, width}, I32, garbage)))
+                        .as("wrong type").isEqualTo(INVALID_ARGUMENT);
+                assertThat(p.call("set_input", ctx, 0, p.tensor(new int[] {rows * 2, width / 2}, F32, garbage)))
+                        .as("wrong shape").isEqualTo(INVALID_ARGUMENT);
+                assertThat(p.call("compute", ctx)).isEqualTo(OK);
+                int second = p.alloc(size);
+                assertThat(p.call("get_output", ctx, 0, second, size, p.outSlot())).isEqualTo(OK);
+                assertThat(p.read(second, size)).as("same input, same output").containsExactly(p.read(first, size));
             }
         }
 

@@ -13,6 +13,7 @@ import dev.jwasmnn.nn.WasiNnException;
 import dev.jwasmnn.nn.spi.ExecutionContext;
 import dev.jwasmnn.nn.spi.ResourceCounter;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +57,12 @@ final class OnnxExecutionContext implements ExecutionContext {
             inputs[index].close();
             inputs[index] = null;
         }
+        ByteBuffer data = tensor.data();
+        if (data.isDirect()) {
+            // The caller keeps this memory unchanged while we hold it (see ExecutionContext): wrap it.
+            inputs[index] = wrap(index, data.order(ByteOrder.nativeOrder()), tensor);
+            return;
+        }
         ByteBuffer buffer = inputBuffers[index];
         int length = tensor.byteLength();
         if (buffer == null || buffer.capacity() < length) {
@@ -66,11 +73,14 @@ final class OnnxExecutionContext implements ExecutionContext {
             inputBuffers[index] = buffer;
         }
         buffer.clear();
-        buffer.put(tensor.data());
+        buffer.put(data);
         buffer.flip();
+        inputs[index] = wrap(index, buffer, tensor);
+    }
+
+    private OnnxTensor wrap(int index, ByteBuffer direct, Tensor tensor) {
         try {
-            inputs[index] = OnnxTensor.createTensor(
-                    graph.env(), buffer, tensor.shape(), OnnxTypes.toOnnxType(tensor.type()));
+            return OnnxTensor.createTensor(graph.env(), direct, tensor.shape(), OnnxTypes.toOnnxType(tensor.type()));
         } catch (OrtException e) {
             throw WasiNnException.invalidArgument("input %d rejected by ONNX Runtime: %s", index, e.getMessage());
         }

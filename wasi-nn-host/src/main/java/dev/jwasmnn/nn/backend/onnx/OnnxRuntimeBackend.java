@@ -27,8 +27,7 @@ final class OnnxRuntimeBackend implements Backend {
             throw new IllegalStateException("the ONNX Runtime backend needs a little-endian platform");
         }
         this.options = options;
-        // JVM-wide and shared with any other ORT user in the process; its default log level is WARNING.
-        this.env = OrtEnvironment.getEnvironment();
+        this.env = OrtEnvironments.get(options);
     }
 
     @Override
@@ -69,11 +68,15 @@ final class OnnxRuntimeBackend implements Backend {
 
     private Graph open(ExecutionTarget target, String device, String source, SessionFactory factory) {
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-            opts.setIntraOpNumThreads(options.intraOpThreads());
-            opts.setInterOpNumThreads(options.interOpThreads());
             opts.setOptimizationLevel(options.optimizationLevel());
-            opts.addConfigEntry("session.intra_op.allow_spinning", options.allowSpinning() ? "1" : "0");
-            opts.addConfigEntry("session.inter_op.allow_spinning", options.allowSpinning() ? "1" : "0");
+            if (OrtEnvironments.usesSharedThreadPool()) {
+                opts.disablePerSessionThreads();
+            } else {
+                opts.setIntraOpNumThreads(options.intraOpThreads());
+                opts.setInterOpNumThreads(options.interOpThreads());
+                opts.addConfigEntry("session.intra_op.allow_spinning", options.allowSpinning() ? "1" : "0");
+                opts.addConfigEntry("session.inter_op.allow_spinning", options.allowSpinning() ? "1" : "0");
+            }
             OrtSession session = factory.create(opts);
             try {
                 return new OnnxGraph(env, session, target, device, graphs, contexts);

@@ -13,9 +13,13 @@ import java.util.Locale;
  *   <li>{@code onnxruntime.allow_spinning}: whether idle intra-op threads busy-wait for more work
  *       (default true, ONNX Runtime's own default: measured faster for MobileNetV2 here; set false
  *       when many concurrent guests need the cores more than one inference needs low latency)</li>
+ *   <li>{@code onnxruntime.thread_pool}: {@code shared} (default: one pool for all sessions, see
+ *       {@link OrtEnvironments}) or {@code per_session}</li>
  * </ul>
  */
-record OnnxRuntimeOptions(int intraOpThreads, int interOpThreads, OptLevel optimizationLevel, boolean allowSpinning) {
+record OnnxRuntimeOptions(
+        int intraOpThreads, int interOpThreads, OptLevel optimizationLevel, boolean allowSpinning,
+        boolean sharedThreadPool) {
 
     static OnnxRuntimeOptions from(BackendSettings settings) {
         int cores = Runtime.getRuntime().availableProcessors();
@@ -34,6 +38,10 @@ record OnnxRuntimeOptions(int intraOpThreads, int interOpThreads, OptLevel optim
         if (!spin.equals("true") && !spin.equals("false")) {
             throw new IllegalArgumentException("setting onnxruntime.allow_spinning=" + spin + " must be true or false");
         }
-        return new OnnxRuntimeOptions(intra, inter, opt, Boolean.parseBoolean(spin));
+        String pool = settings.get("onnxruntime.thread_pool").orElse("shared").toLowerCase(Locale.ROOT);
+        if (!pool.equals("shared") && !pool.equals("per_session")) {
+            throw new IllegalArgumentException("setting onnxruntime.thread_pool=" + pool + " must be shared or per_session");
+        }
+        return new OnnxRuntimeOptions(intra, inter, opt, Boolean.parseBoolean(spin), pool.equals("shared"));
     }
 }
