@@ -14,9 +14,10 @@ import java.util.Map;
 /**
  * The reference: ONNX Runtime called from Java as well as it can be, with the same session
  * settings jwasm-nn uses (full graph optimisation, and the same shared thread pool when jwasm-nn
- * created one: all cores for intra-op, ORT's default spinning). The input goes into one direct buffer reused for every call, so ORT wraps it
- * without copying; wrapping a heap array instead makes ORT allocate a fresh native buffer per
- * call, which measured about 1 ms slower for MobileNetV2 and would flatter jwasm-nn.
+ * created one: all cores for intra-op, ORT's default spinning). The input goes into one direct
+ * buffer reused for every call, so ORT wraps it without copying; wrapping a heap array instead
+ * makes ORT allocate a fresh native buffer per call, which measured about 1 ms slower for
+ * MobileNetV2 and would flatter jwasm-nn.
  */
 final class DirectOnnxRuntime implements AutoCloseable {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();

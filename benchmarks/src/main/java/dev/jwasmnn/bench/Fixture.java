@@ -1,7 +1,9 @@
 package dev.jwasmnn.bench;
 
+import dev.jwasmnn.guest.GuestInvocation;
 import dev.jwasmnn.guest.GuestLimits;
 import dev.jwasmnn.guest.GuestModule;
+import dev.jwasmnn.guest.GuestResult;
 import dev.jwasmnn.guest.GuestRunner;
 import dev.jwasmnn.nn.abi.WasiNn;
 import dev.jwasmnn.nn.abi.WasiNnConfig;
@@ -29,6 +31,19 @@ final class Fixture implements AutoCloseable {
         GuestLimits limits = GuestLimits.DEFAULT.withMemoryBytes(64L << 20).withDeadline(Duration.ofSeconds(30));
         runner = GuestRunner.builder().extension(nn).limits(limits).build();
         callerRunner = GuestRunner.builder().extension(nn).limits(limits).runOnCallerThread(true).build();
+    }
+
+    /**
+     * One run of the raw-infer guest on a preloaded graph: the tensor on stdin, output 0 on
+     * stdout, {@code repeat} set_input/compute/get_output rounds.
+     */
+    static GuestResult rawInfer(GuestRunner runner, GuestModule rawInfer, String graph, String shape,
+            byte[] tensor, int repeat) {
+        return runner.run(rawInfer, GuestInvocation.builder()
+                .args("raw-infer.wasm", "--preloaded", graph, "--type", "f32", "--shape", shape,
+                        "--repeat", Integer.toString(repeat))
+                .stdin(tensor)
+                .build());
     }
 
     GuestModule guest(String name) {

@@ -109,18 +109,12 @@ public class GuestVsDirectBenchmark {
                 .build());
     }
 
-    /** raw-infer on a preloaded graph: the request body is the tensor, the response its output 0. */
     private GuestResult rawInfer(GuestRunner runner, String graph, String shape, byte[] tensor) {
-        return rawInfer(runner, graph, shape, tensor, 1);
+        return Fixture.rawInfer(runner, rawInfer, graph, shape, tensor, 1);
     }
 
-    /** As above, with {@code repeat} set_input/compute/get_output rounds in one guest run. */
     private GuestResult rawInfer(GuestRunner runner, String graph, String shape, byte[] tensor, int repeat) {
-        return runner.run(rawInfer, GuestInvocation.builder()
-                .args("raw-infer.wasm", "--preloaded", graph, "--type", "f32", "--shape", shape,
-                        "--repeat", Integer.toString(repeat))
-                .stdin(tensor)
-                .build());
+        return Fixture.rawInfer(runner, rawInfer, graph, shape, tensor, repeat);
     }
 
     static final int MOBILENET_REPEAT = 20;

@@ -3,7 +3,6 @@ package dev.jwasmnn.bench;
 import dev.jwasmnn.guest.GuestInvocation;
 import dev.jwasmnn.guest.GuestModule;
 import dev.jwasmnn.guest.GuestResult;
-import dev.jwasmnn.guest.GuestRunner;
 import dev.jwasmnn.nn.Tensor;
 import dev.jwasmnn.nn.TensorType;
 import dev.jwasmnn.nn.registry.GraphRequest;
@@ -52,13 +51,13 @@ public final class PairedComparison {
                     }, 1),
                     new Case("MobileNetV2, per inference in a running guest (20 per run)",
                             () -> repeat(20, () -> mobilenet.infer(mobilenetInput)),
-                            () -> check(run(f.runner, rawInfer, mobilenetBytes, "mobilenet", "1,3,224,224", 20)), 20),
+                            () -> check(Fixture.rawInfer(f.runner, rawInfer, "mobilenet", "1,3,224,224", mobilenetBytes, 20)), 20),
                     new Case("MobileNetV2, per request: fresh raw-infer instance",
                             () -> mobilenet.infer(mobilenetInput),
-                            () -> check(run(f.runner, rawInfer, mobilenetBytes, "mobilenet", "1,3,224,224", 1)), 1),
+                            () -> check(Fixture.rawInfer(f.runner, rawInfer, "mobilenet", "1,3,224,224", mobilenetBytes, 1)), 1),
                     new Case("MobileNetV2, per request: fresh raw-infer instance, caller thread",
                             () -> mobilenet.infer(mobilenetInput),
-                            () -> check(run(f.callerRunner, rawInfer, mobilenetBytes, "mobilenet", "1,3,224,224", 1)), 1),
+                            () -> check(Fixture.rawInfer(f.callerRunner, rawInfer, "mobilenet", "1,3,224,224", mobilenetBytes, 1)), 1),
                     new Case("MobileNetV2, per request: fresh classify instance (softmax, top-5 JSON)",
                             () -> mobilenet.infer(mobilenetInput),
                             () -> check(f.runner.run(classify, GuestInvocation.builder()
@@ -66,13 +65,13 @@ public final class PairedComparison {
                                     .stdin(mobilenetBytes).build())), 1),
                     new Case("tiny, per inference in a running guest (200 per run)",
                             () -> repeat(200, () -> tiny.infer(tinyInput)),
-                            () -> check(run(f.runner, rawInfer, tinyBytes, "tiny", "1,4", 200)), 200),
+                            () -> check(Fixture.rawInfer(f.runner, rawInfer, "tiny", "1,4", tinyBytes, 200)), 200),
                     new Case("tiny, per request: fresh raw-infer instance",
                             () -> tiny.infer(tinyInput),
-                            () -> check(run(f.runner, rawInfer, tinyBytes, "tiny", "1,4", 1)), 1),
+                            () -> check(Fixture.rawInfer(f.runner, rawInfer, "tiny", "1,4", tinyBytes, 1)), 1),
                     new Case("tiny, per request: fresh raw-infer instance, caller thread",
                             () -> tiny.infer(tinyInput),
-                            () -> check(run(f.callerRunner, rawInfer, tinyBytes, "tiny", "1,4", 1)), 1));
+                            () -> check(Fixture.rawInfer(f.callerRunner, rawInfer, "tiny", "1,4", tinyBytes, 1)), 1));
 
             System.out.printf("%-72s %11s %11s %9s %17s %10s%n",
                     "case (reference: direct ONNX Runtime, reused direct buffer)", "ref p50 µs", "cand p50 µs",
@@ -91,14 +90,6 @@ public final class PairedComparison {
         for (int i = 0; i < n; i++) {
             op.run();
         }
-    }
-
-    static GuestResult run(GuestRunner runner, GuestModule guest, byte[] input, String graph, String shape, int repeat) {
-        return runner.run(guest, GuestInvocation.builder()
-                .args("raw-infer.wasm", "--preloaded", graph, "--type", "f32", "--shape", shape,
-                        "--repeat", Integer.toString(repeat))
-                .stdin(input)
-                .build());
     }
 
     static void check(GuestResult r) {

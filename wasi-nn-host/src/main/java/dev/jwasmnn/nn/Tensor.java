@@ -26,17 +26,21 @@ public final class Tensor {
      */
     public static Tensor of(TensorType type, long[] shape, ByteBuffer data) {
         long[] dims = shape.clone();
-        long expected = byteLength(type, dims);
-        if (expected != data.remaining()) {
-            throw WasiNnException.invalidArgument(
-                    "%s tensor of shape %s needs %d bytes, got %d",
-                    type, Arrays.toString(dims), expected, data.remaining());
-        }
+        checkByteLength(type, dims, data.remaining());
         return new Tensor(type, dims, data.slice().order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer());
     }
 
     public static Tensor of(TensorType type, long[] shape, byte[] data) {
         return of(type, shape, ByteBuffer.wrap(data));
+    }
+
+    /** invalid_argument unless {@code length} is exactly the bytes a tensor of this type and shape needs. */
+    public static void checkByteLength(TensorType type, long[] shape, long length) {
+        long expected = byteLength(type, shape);
+        if (expected != length) {
+            throw WasiNnException.invalidArgument(
+                    "%s tensor of shape %s needs %d bytes, got %d", type, Arrays.toString(shape), expected, length);
+        }
     }
 
     /** Bytes a tensor of this type and shape occupies; invalid_argument on negative dims or overflow. */

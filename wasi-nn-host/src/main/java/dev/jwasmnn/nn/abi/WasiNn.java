@@ -2,6 +2,7 @@ package dev.jwasmnn.nn.abi;
 
 import com.dylibso.chicory.wasm.types.FunctionType;
 import dev.jwasmnn.guest.HostExtension;
+import dev.jwasmnn.nn.DirectBufferPool;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -24,6 +25,8 @@ public final class WasiNn implements HostExtension {
 
     private final WasiNnConfig config;
     private final TensorTypeResolver typeResolver;
+    // Staging buffers for large inputs, shared by all guest instances of this host.
+    private final DirectBufferPool staging = new DirectBufferPool(256L << 20);
 
     public WasiNn(WasiNnConfig config) {
         this.config = config;
@@ -46,6 +49,6 @@ public final class WasiNn implements HostExtension {
 
     @Override
     public WasiNnSession open() {
-        return new WasiNnSession(config, typeResolver);
+        return new WasiNnSession(config, typeResolver, staging);
     }
 }

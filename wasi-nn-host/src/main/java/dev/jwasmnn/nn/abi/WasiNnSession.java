@@ -6,6 +6,7 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.InvalidException;
 import dev.jwasmnn.guest.HostExtension;
+import dev.jwasmnn.nn.DirectBufferPool;
 import dev.jwasmnn.nn.ExecutionTarget;
 import dev.jwasmnn.nn.GraphEncoding;
 import dev.jwasmnn.nn.NnErrno;
@@ -18,7 +19,6 @@ import dev.jwasmnn.nn.registry.SharedGraph;
 import dev.jwasmnn.nn.spi.ExecutionContext;
 import dev.jwasmnn.nn.spi.Graph;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +50,7 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
 
     private final WasiNnConfig config;
     private final TensorTypeResolver types;
+    private final DirectBufferPool stagingPool;
     private final HandleTable<SharedGraph> graphs;
     private final HandleTable<ContextEntry> contexts;
     private final List<HostFunction> functions;
@@ -62,37 +63,33 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
 
     /**
      * A guest's execution context, the graph reference that keeps its session alive, and the
-     * direct buffers large inputs are staged in (one per input index, reused across calls).
+     * pooled direct buffers its large inputs are staged in (one per input index).
      */
     private record ContextEntry(SharedGraph graph, ExecutionContext context, ByteBuffer[] staging) {
         ContextEntry(SharedGraph graph, ExecutionContext context) {
             this(graph, context, new ByteBuffer[graph.graph().inputs().size()]);
         }
 
-        /** A cleared direct buffer of at least {@code size} bytes for input {@code index}. */
-        ByteBuffer staging(int index, int size) {
-            ByteBuffer b = staging[index];
-            if (b == null || b.capacity() < size) {
-                b = ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
-                staging[index] = b;
-            }
-            b.clear();
-            return b;
-        }
-
-        void close() {
+        void close(DirectBufferPool pool) {
             try {
                 context.close();
             } finally {
-                java.util.Arrays.fill(staging, null);
+                // Only now: the closed context no longer reads them.
+                for (int i = 0; i < staging.length; i++) {
+                    if (staging[i] != null) {
+                        pool.release(staging[i]);
+                        staging[i] = null;
+                    }
+                }
                 graph.release();
             }
         }
     }
 
-    WasiNnSession(WasiNnConfig config, TensorTypeResolver types) {
+    WasiNnSession(WasiNnConfig config, TensorTypeResolver types, DirectBufferPool stagingPool) {
         this.config = config;
         this.types = types;
+        this.stagingPool = stagingPool;
         this.graphs = new HandleTable<>("graph", config.maxGraphs());
         this.contexts = new HandleTable<>("execution context", config.maxContexts());
         this.functions = buildFunctions();
@@ -149,7 +146,7 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
                 case COMPUTE -> compute(i(args[0]));
                 case GET_OUTPUT -> getOutput(instance, i(args[0]), i(args[1]), i(args[2]), i(args[3]), i(args[4]));
                 case UNLOAD -> graphs.remove(i(args[0])).release();
-                case FINALIZE_EXECUTION_CONTEXT -> contexts.remove(i(args[0])).close();
+                case FINALIZE_EXECUTION_CONTEXT -> contexts.remove(i(args[0])).close(stagingPool);
                 case COMPUTE_SINGLE, GET_OUTPUT_SINGLE, FINI_SINGLE -> throw WasiNnException.unsupported(
                         "%s is the streaming extension for LLM backends, which jwasm-nn does not offer",
                         function.abiName);
@@ -312,7 +309,7 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
         try {
             handle = contexts.add(entry);
         } catch (RuntimeException e) {
-            entry.close();
+            entry.close(stagingPool);
             throw e;
         }
         if (cancelled) {
@@ -349,24 +346,30 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
         }
         TensorType declared = inputs.get(index).type();
         TensorType type = types.resolve(typeCode, Tensor.elementCount(dims), dataLength, declared);
-        if (Tensor.byteLength(type, dims) != dataLength) {
-            throw WasiNnException.invalidArgument("%s tensor of shape %s needs %d bytes, got %d",
-                    type, java.util.Arrays.toString(dims), Tensor.byteLength(type, dims), dataLength);
-        }
         // Everything is checked before staging: the staging buffer may back the context's current input.
+        Tensor.checkByteLength(type, dims, dataLength);
         inputs.get(index).checkInput(index, type, dims);
-        Tensor tensor;
-        if (dataLength >= STAGE_ABOVE_BYTES) {
-            // Large inputs go from guest memory to a direct buffer the backend can use as is,
-            // in chunks that stay in cache, instead of through one big heap array and a second copy.
-            ByteBuffer staged = entry.staging(index, dataLen);
-            mem.copyTo(dataPtr, dataLen, staged, STAGE_CHUNK_BYTES);
-            staged.flip();
-            tensor = Tensor.of(type, dims, staged);
-        } else {
-            tensor = Tensor.of(type, dims, mem.read(dataPtr, dataLen, "tensor data"));
+        if (dataLength < STAGE_ABOVE_BYTES) {
+            entry.context().setInput(index, Tensor.of(type, dims, mem.read(dataPtr, dataLen, "tensor data")));
+            return;
         }
-        entry.context().setInput(index, tensor);
+        // Large inputs go from guest memory to a pooled direct buffer the backend uses as is, in
+        // chunks that stay in cache, instead of through one big heap array and a second copy.
+        ByteBuffer staged = entry.staging()[index];
+        ByteBuffer outgrown = null;
+        if (staged == null || staged.capacity() < dataLen) {
+            outgrown = staged;
+            staged = stagingPool.acquire(dataLen);
+            entry.staging()[index] = staged;
+        }
+        staged.clear();
+        mem.copyTo(dataPtr, dataLen, staged, STAGE_CHUNK_BYTES);
+        staged.flip();
+        entry.context().setInput(index, Tensor.of(type, dims, staged));
+        if (outgrown != null) {
+            // Only after success: until then the context's current input may still live in it.
+            stagingPool.release(outgrown);
+        }
     }
 
     private void compute(int ctx) {
@@ -424,7 +427,7 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
         closed = true;
         for (ContextEntry entry : contexts.drain()) {
             try {
-                entry.close();
+                entry.close(stagingPool);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "closing an execution context failed", e);
             }

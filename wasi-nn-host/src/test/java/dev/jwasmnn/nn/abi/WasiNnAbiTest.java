@@ -657,6 +657,62 @@ class WasiNnAbiTest {
         }
     }
 
+    @Nested
+    class LargeInputs {
+        static final int ROWS = 16;
+        static final int WIDTH = 1024;
+
+        byte[] filled(float value) {
+            ByteBuffer b = ByteBuffer.allocate(ROWS * WIDTH * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; b.hasRemaining(); i++) {
+                b.putFloat(value * ((i % 7) - 3));
+            }
+            return b.array();
+        }
+
+        /** One guest instance: set a 64 KiB input (the staged path), compute, read the output. */
+        byte[] infer(byte[] input) {
+            try (NnProbe p = new NnProbe(nn)) {
+                int ctx = context(p, graphByName(p, "slow"));
+                assertThat(p.call("set_input", ctx, 0, p.tensor(new int[] {ROWS, WIDTH}, F32, input))).isEqualTo(OK);
+                assertThat(p.call("compute", ctx)).isEqualTo(OK);
+                int out = p.alloc(input.length);
+                assertThat(p.call("get_output", ctx, 0, out, input.length, p.outSlot())).isEqualTo(OK);
+                return p.read(out, input.length);
+            }
+        }
+
+        @Test
+        void concurrentInstancesSharingStagingBuffersNeverSeeEachOthersData() throws Exception {
+            int guests = 8;
+            byte[][] inputs = new byte[guests][];
+            byte[][] expected = new byte[guests][];
+            for (int g = 0; g < guests; g++) {
+                inputs[g] = filled(0.01f * (g + 1));
+                expected[g] = infer(inputs[g]);
+            }
+            assertThat(expected[0]).as("distinct inputs give distinct outputs").isNotEqualTo(expected[1]);
+            ExecutorService pool = Executors.newFixedThreadPool(guests);
+            try {
+                List<Future<?>> runs = new ArrayList<>();
+                for (int g = 0; g < guests; g++) {
+                    int me = g;
+                    runs.add(pool.submit(() -> {
+                        for (int i = 0; i < 3; i++) {
+                            TensorAssert.assertClose("guest " + me, TensorType.F32, infer(inputs[me]), expected[me], 1e-5);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : runs) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
+
     static int[] dims(long[] shape) {
         return Arrays.stream(shape).mapToInt(d -> (int) d).toArray();
     }

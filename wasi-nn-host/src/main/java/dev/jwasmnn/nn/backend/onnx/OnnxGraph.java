@@ -4,6 +4,7 @@ import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.jwasmnn.nn.DirectBufferPool;
 import dev.jwasmnn.nn.ExecutionTarget;
 import dev.jwasmnn.nn.GraphEncoding;
 import dev.jwasmnn.nn.TensorSpec;

@@ -1,4 +1,4 @@
-package dev.jwasmnn.nn.backend.onnx;
+package dev.jwasmnn.nn;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -8,24 +8,24 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Direct buffers for input tensors, reused across execution contexts of one graph. Every guest
- * run opens a fresh context; without reuse each run would malloc (and page-fault in) a new
- * native buffer per input, which costs more than copying the data. Bounded: at most
- * {@code maxBytes} are kept idle; beyond that buffers are left to the garbage collector.
+ * Direct buffers for tensors, reused across execution contexts. Every guest run opens fresh
+ * contexts; without reuse each run would malloc (and page-fault in) new native buffers, which
+ * costs more than copying the data. Thread-safe and bounded: at most {@code maxBytes} are kept
+ * idle; beyond that, released buffers are left to the garbage collector.
  */
-final class DirectBufferPool {
+public final class DirectBufferPool {
     private static final int GRANULE = 4096;
 
     private final Map<Integer, ConcurrentLinkedDeque<ByteBuffer>> idle = new ConcurrentHashMap<>();
     private final AtomicLong idleBytes = new AtomicLong();
     private final long maxBytes;
 
-    DirectBufferPool(long maxBytes) {
+    public DirectBufferPool(long maxBytes) {
         this.maxBytes = maxBytes;
     }
 
     /** A native-order buffer of at least {@code size} bytes, cleared. */
-    ByteBuffer acquire(int size) {
+    public ByteBuffer acquire(int size) {
         int capacity = capacityFor(size);
         ConcurrentLinkedDeque<ByteBuffer> free = idle.get(capacity);
         ByteBuffer buffer = free == null ? null : free.pollFirst();
@@ -38,7 +38,7 @@ final class DirectBufferPool {
     }
 
     /** Returns a buffer from {@link #acquire}; the caller must no longer use it. */
-    void release(ByteBuffer buffer) {
+    public void release(ByteBuffer buffer) {
         int capacity = buffer.capacity();
         if (idleBytes.addAndGet(capacity) > maxBytes) {
             idleBytes.addAndGet(-capacity);
@@ -48,7 +48,7 @@ final class DirectBufferPool {
     }
 
     /** Drops every idle buffer (graph closing). */
-    void clear() {
+    public void clear() {
         idle.clear();
         idleBytes.set(0);
     }
