@@ -69,6 +69,7 @@ DATA_FILES = (
     + ["multi_io.in.%s.bin" % n for n, _, _ in MULTI_IO_INPUTS]
     + ["multi_io.out.%s.bin" % n for n, _, _ in MULTI_IO_OUTPUTS]
     + ["tiny.onnx", "tiny.pt", "tiny.in.f32", "tiny.out.f32"]
+    + ["tiny_b.onnx"]
     + ["slow.onnx"]
 )
 EXPECTED_FILES = DATA_FILES + [MANIFEST]
@@ -474,6 +475,16 @@ def make_tiny(w):
 
     w.write("tiny.in.f32", t_bytes(x))
     w.write("tiny.out.f32", t_bytes(y))
+
+    # Same interface, other answer (y = 3x - 1): a second version for the reload tests, which
+    # tell from each output which version computed it.
+    with torch.no_grad():
+        model.weight.copy_(3.0 * torch.eye(4))
+        model.bias.fill_(-1.0)
+        check_close("tiny_b eager", model(x), x * 3 - 1, 0.0)
+    proto_b = onnx_export(model, (x,), ["x"], ["y"], None)
+    check_onnx_io(proto_b, "tiny_b", [("x", f32, [1, 4])], [("y", f32, [1, 4])])
+    w.write("tiny_b.onnx", proto_b.SerializeToString())
 
 
 # ---------------------------------------------------------------- slow

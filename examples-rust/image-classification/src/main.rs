@@ -12,7 +12,7 @@ use std::process;
 use wasi_nn::{ExecutionTarget, GraphBuilder, GraphEncoding, TensorType};
 
 const USAGE: &str = "usage: classify (--model PATH | --preloaded NAME) [--encoding onnx|pytorch] \
-[--target cpu|gpu|auto] (--tensor FILE|- | --image FILE) [--top K] [--dump FILE] \
+[--target cpu|gpu|auto] (--tensor FILE|- | --image FILE|-) [--top K] [--dump FILE] \
 [--labels FILE] [--config JSON]";
 
 const DIMS: [usize; 4] = [1, 3, image::SIDE, image::SIDE];
@@ -25,7 +25,7 @@ enum ModelSource {
 
 enum InputSource {
     Tensor(Option<PathBuf>), // None = stdin
-    Image(PathBuf),
+    Image(Option<PathBuf>), // None = stdin (the server passes the request body there)
 }
 
 struct Opts {
@@ -120,7 +120,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Opts>, Failure> {
                     return Err(usage_error("give only one of --tensor and --image".to_string()));
                 }
                 input = Some(if name == "--image" {
-                    InputSource::Image(PathBuf::from(value))
+                    InputSource::Image(if value == "-" { None } else { Some(PathBuf::from(value)) })
                 } else if value == "-" {
                     InputSource::Tensor(None)
                 } else {
@@ -203,8 +203,17 @@ fn load_input(src: &InputSource) -> Result<Vec<u8>, Failure> {
             buf
         }
         InputSource::Image(path) => {
-            let data = read_file("image", path)?;
-            let img = image::decode(&data).map_err(|e| file_error(format!("image '{}': {}", path.display(), e)))?;
+            let (data, shown) = match path {
+                Some(p) => (read_file("image", p)?, p.display().to_string()),
+                None => {
+                    let mut buf = Vec::new();
+                    std::io::stdin()
+                        .read_to_end(&mut buf)
+                        .map_err(|e| file_error(format!("cannot read image from stdin: {}", e)))?;
+                    (buf, "stdin".to_string())
+                }
+            };
+            let img = image::decode(&data).map_err(|e| file_error(format!("image '{}': {}", shown, e)))?;
             let img = image::resize_crop(&img);
             return Ok(image::to_nchw(&img).iter().flat_map(|v| v.to_le_bytes()).collect());
         }

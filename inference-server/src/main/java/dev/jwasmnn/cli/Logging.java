@@ -24,6 +24,11 @@ final class Logging {
         root.setLevel(Level.WARNING);
     }
 
+    /** The server logs its lifecycle and one line per request at INFO. */
+    static void serving() {
+        Logger.getLogger("dev.jwasmnn").setLevel(Level.INFO);
+    }
+
     static void verbose() {
         Logger.getLogger("dev.jwasmnn").setLevel(Level.FINE);
     }

@@ -1,6 +1,7 @@
 /**
- * The model repository: versions on disk, configuration, load/reload/unload lifecycle with
- * reference counting. Built in the Model store issue; it implements
- * {@link dev.jwasmnn.nn.registry.GraphResolver} so guests see the current version by name.
+ * The model repository and its lifecycle: {@link dev.jwasmnn.store.ModelRepository} reads
+ * {@code <repo>/<model>/<version>/} folders and {@code config.yaml}
+ * ({@link dev.jwasmnn.store.config}), {@link dev.jwasmnn.store.ModelStore} loads versions, hands
+ * out reference-counted {@link dev.jwasmnn.store.ModelLease}s and swaps versions atomically.
  */
 package dev.jwasmnn.store;

@@ -23,8 +23,10 @@ public final class GuestInvocation {
     private final OutputStream stdout;
     private final OutputStream stderr;
     private final GuestLimits limits;
+    private final Map<Class<?>, Object> attachments;
 
     private GuestInvocation(Builder b) {
+        this.attachments = Map.copyOf(b.attachments);
         this.args = List.copyOf(b.args);
         this.env = Map.copyOf(b.env);
         this.directories = new LinkedHashMap<>(b.directories);
@@ -66,6 +68,11 @@ public final class GuestInvocation {
         return Optional.ofNullable(limits);
     }
 
+    /** A value attached for a host extension, e.g. the graphs this run may load. */
+    public <T> Optional<T> attachment(Class<T> type) {
+        return Optional.ofNullable(type.cast(attachments.get(type)));
+    }
+
     public static final class Builder {
         private final List<String> args = new ArrayList<>();
         private final Map<String, String> env = new LinkedHashMap<>();
@@ -74,6 +81,7 @@ public final class GuestInvocation {
         private OutputStream stdout;
         private OutputStream stderr;
         private GuestLimits limits;
+        private final Map<Class<?>, Object> attachments = new java.util.HashMap<>();
 
         /** The full argv, argv[0] (the program name) first. */
         public Builder args(List<String> argv) {
@@ -126,6 +134,12 @@ public final class GuestInvocation {
 
         public Builder limits(GuestLimits l) {
             this.limits = l;
+            return this;
+        }
+
+        /** Attaches {@code value} under its type for the host extensions of this run. */
+        public <T> Builder attach(Class<T> type, T value) {
+            attachments.put(type, type.cast(value));
             return this;
         }
 

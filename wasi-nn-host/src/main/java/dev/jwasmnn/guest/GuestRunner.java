@@ -272,7 +272,7 @@ public final class GuestRunner implements AutoCloseable {
         String message = "";
         try {
             for (HostExtension e : extensions) {
-                sessions.add(e.open());
+                sessions.add(e.open(inv));
             }
             control.attach(sessions);
             MemoryLimits memoryLimits = memoryLimits(module, limits);
@@ -339,12 +339,12 @@ public final class GuestRunner implements AutoCloseable {
      */
     public void instantiateOnce(GuestModule module) {
         List<HostExtension.Session> sessions = new ArrayList<>();
+        GuestInvocation nothing = GuestInvocation.builder().args(module.name()).build();
         try (WasiPreview1 wasi = WasiPreview1.builder()
-                .withOptions(wasiOptions(GuestInvocation.builder().args(module.name()).build(),
-                        OutputStream.nullOutputStream(), OutputStream.nullOutputStream()))
+                .withOptions(wasiOptions(nothing, OutputStream.nullOutputStream(), OutputStream.nullOutputStream()))
                 .build()) {
             for (HostExtension e : extensions) {
-                sessions.add(e.open());
+                sessions.add(e.open(nothing));
             }
             instantiate(module, wasi, sessions, memoryLimits(module, defaultLimits), new CappedMemory[1]);
         } finally {

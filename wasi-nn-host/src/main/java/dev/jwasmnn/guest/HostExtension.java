@@ -18,8 +18,11 @@ public interface HostExtension {
     /** Every function this module provides, with its type, to check a guest's imports up front. */
     Map<String, FunctionType> functionTypes();
 
-    /** State for one guest instance. */
-    Session open();
+    /**
+     * State for one guest instance. {@code invocation} carries per-run grants as attachments
+     * (see {@link GuestInvocation#attachment}), e.g. which graphs this run may load.
+     */
+    Session open(GuestInvocation invocation);
 
     interface Session extends AutoCloseable {
 

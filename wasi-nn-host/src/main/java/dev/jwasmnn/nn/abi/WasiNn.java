@@ -1,6 +1,7 @@
 package dev.jwasmnn.nn.abi;
 
 import com.dylibso.chicory.wasm.types.FunctionType;
+import dev.jwasmnn.guest.GuestInvocation;
 import dev.jwasmnn.guest.HostExtension;
 import dev.jwasmnn.nn.DirectBufferPool;
 import java.util.LinkedHashMap;
@@ -48,7 +49,15 @@ public final class WasiNn implements HostExtension {
     }
 
     @Override
+    public WasiNnSession open(GuestInvocation invocation) {
+        WasiNnConfig effective = invocation.attachment(WasiNnGrants.class)
+                .map(g -> config.withGrants(g.resolver(), g.allowGuestModels()))
+                .orElse(config);
+        return new WasiNnSession(effective, typeResolver, staging);
+    }
+
+    /** A session with the host-wide grants, for tests and tools that drive the ABI directly. */
     public WasiNnSession open() {
-        return new WasiNnSession(config, typeResolver, staging);
+        return open(GuestInvocation.builder().build());
     }
 }

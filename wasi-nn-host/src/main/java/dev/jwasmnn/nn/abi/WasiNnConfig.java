@@ -30,6 +30,12 @@ public record WasiNnConfig(
         Objects.requireNonNull(fallbackNumbering, "fallbackNumbering");
     }
 
+    /** This config with another resolver and guest-model permission (one model's grants). */
+    public WasiNnConfig withGrants(GraphResolver grantedResolver, boolean allowModelBytes) {
+        return new WasiNnConfig(backends, grantedResolver, fallbackNumbering, allowModelBytes, maxGuestModelBytes,
+                maxGraphs, maxContexts);
+    }
+
     public static Builder builder(Backends backends) {
         return new Builder(backends);
     }

@@ -1,0 +1,321 @@
+package dev.jwasmnn.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jwasmnn.guest.GuestRunner;
+import dev.jwasmnn.nn.GraphEncoding;
+import dev.jwasmnn.nn.Tensor;
+import dev.jwasmnn.nn.spi.Graph;
+import dev.jwasmnn.server.oip.InferRequest;
+import dev.jwasmnn.server.oip.InferRequestDecoder;
+import dev.jwasmnn.server.oip.ModelInputBinder;
+import dev.jwasmnn.server.oip.ModelMetadataEncoder;
+import dev.jwasmnn.server.oip.OipException;
+import dev.jwasmnn.server.oip.OipJson;
+import dev.jwasmnn.store.ModelLease;
+import dev.jwasmnn.store.ModelStatus;
+import dev.jwasmnn.store.ModelStore;
+import dev.jwasmnn.store.ModelUnavailableException;
+import dev.jwasmnn.store.ModelVersion;
+import dev.jwasmnn.store.config.ModelNames;
+import dev.jwasmnn.util.Quantities;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.RequestException;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The data plane: {@code POST /v1/infer/<model>} (through the model's guest, or the Open
+ * Inference Protocol body when it has none) and the Open Inference Protocol V2 endpoints.
+ * Every request is leased to one model version for its whole life, waits for a slot in the
+ * model's bounded queue, and ends in exactly one metrics record and one log line.
+ */
+final class InferenceRoutes {
+    private static final System.Logger ACCESS = System.getLogger("dev.jwasmnn.access");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ModelStore store;
+    private final GuestCall guests;
+    private final DirectInference direct;
+    private final ModelQueues queues;
+    private final ServerMetrics metrics;
+    private final boolean accessLog;
+    private final BooleanSupplier serverReady;
+    private final String serverVersion;
+
+    InferenceRoutes(ModelStore store, GuestRunner runner, DirectInference direct, ServerMetrics metrics,
+            boolean accessLog, BooleanSupplier serverReady, String serverVersion) {
+        this.store = store;
+        this.guests = new GuestCall(runner);
+        this.direct = direct;
+        this.queues = new ModelQueues(metrics);
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+        this.serverReady = serverReady;
+        this.serverVersion = serverVersion;
+    }
+
+    void register(HttpRules rules) {
+        rules.post("/v1/infer/{model}", (req, res) -> infer(req, res, Protocol.V1, -1))
+                .get("/v2", this::serverMetadata)
+                .get("/v2/health/live", (req, res) -> Http.status(res, 200))
+                .get("/v2/health/ready", (req, res) -> Http.status(res, serverReady.getAsBoolean() ? 200 : 503))
+                .get("/v2/models/{model}", (req, res) -> modelMetadata(req, res, -1))
+                .get("/v2/models/{model}/versions/{version}", (req, res) -> modelMetadata(req, res, version(req)))
+                .get("/v2/models/{model}/ready", (req, res) -> modelReady(req, res, -1))
+                .get("/v2/models/{model}/versions/{version}/ready", (req, res) -> modelReady(req, res, version(req)))
+                .post("/v2/models/{model}/infer", (req, res) -> infer(req, res, Protocol.V2, -1))
+                .post("/v2/models/{model}/versions/{version}/infer", (req, res) -> infer(req, res, Protocol.V2, version(req)));
+    }
+
+    private enum Protocol { V1, V2 }
+
+    // ---- inference ----
+
+    private void infer(ServerRequest req, ServerResponse res, Protocol protocol, long pinnedVersion) {
+        RequestTimings timings = new RequestTimings();
+        String model = req.path().pathParameters().get("model");
+        String requestId = requestId(req);
+        res.header(Http.REQUEST_ID, requestId);
+        String versionLabel = "";
+        int status = 500;
+        long bytesIn = 0;
+        long bytesOut = 0;
+        String error = null;
+        try {
+            checkName(model);
+            if (pinnedVersion == -2) {
+                throw HttpProblem.badRequest("the version in the path must be a whole number from 1");
+            }
+            byte[] body = readBody(req);
+            bytesIn = body.length;
+            try (ModelLease lease = store.acquire(model, pinnedVersion)) {
+                ModelVersion version = lease.version();
+                versionLabel = Long.toString(version.version());
+                long deadline = AdmissionQueue.deadlineAfter(timings.startNanos, deadline(req, version));
+                if (protocol == Protocol.V1 && version.guest().isPresent()) {
+                    GuestCall.Request guestRequest = new GuestCall.Request(requestId,
+                            req.headers().contentType().map(Object::toString).orElse(null),
+                            req.query().rawValue(), headers(req), body);
+                    GuestResponse out;
+                    try (AdmissionQueue.Permit permit = admit(model, version, deadline, timings)) {
+                        out = guests.call(lease, guestRequest, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())),
+                                timings);
+                    }
+                    res.status(Status.create(out.status()));
+                    res.header(HeaderNames.CONTENT_TYPE, out.contentType());
+                    out.headers().forEach(h -> res.header(h.getKey(), h.getValue()));
+                    res.send(out.bytes(), out.offset(), out.length());
+                    status = out.status();
+                    bytesOut = out.length();
+                } else {
+                    Graph graph = version.graph().graph();
+                    InferRequest request = InferRequestDecoder.decode(body, inferenceHeaderLength(req), graph.inputs());
+                    List<Tensor> inputs = ModelInputBinder.bindInputs(request, graph.inputs());
+                    ModelInputBinder.checkRequestedOutputs(request, graph.outputs());
+                    DirectInference.Result result;
+                    try (AdmissionQueue.Permit permit = admit(model, version, deadline, timings)) {
+                        result = direct.infer(version, request, inputs, deadline, timings);
+                    }
+                    res.status(Status.OK_200);
+                    res.header(HeaderNames.CONTENT_TYPE, result.response().contentType());
+                    result.response().inferenceHeaderLength()
+                            .ifPresent(n -> res.header(Http.INFERENCE_HEADER_LENGTH, Integer.toString(n)));
+                    res.send(result.body());
+                    status = 200;
+                    bytesOut = result.body().length;
+                }
+            }
+        } catch (HttpProblem e) {
+            status = e.status();
+            error = e.getMessage();
+        } catch (OipException e) {
+            status = e.status();
+            error = e.getMessage();
+        } catch (ModelUnavailableException e) {
+            status = e.reason() == ModelUnavailableException.Reason.NOT_FOUND ? 404 : 503;
+            error = e.getMessage();
+        } catch (RuntimeException e) {
+            status = 500;
+            error = "internal error: " + e;
+            System.getLogger(InferenceRoutes.class.getName()).log(System.Logger.Level.ERROR,
+                    "request " + requestId + " to model " + model + " failed", e);
+        }
+        if (error != null && status != 499) {
+            Http.error(res, status, error);
+        }
+        ServerMetrics.VersionMeters meters = metrics.of(model == null ? "" : model, versionLabel);
+        long total = timings.elapsedNanos();
+        ServerMetrics.record(meters.request(), total);
+        ServerMetrics.record(meters.queue(), timings.queueNanos);
+        ServerMetrics.record(meters.guest(), timings.guestNanos);
+        ServerMetrics.record(meters.inference(), timings.computeNanos);
+        metrics.countRequest(model == null ? "" : model, versionLabel, status);
+        if (accessLog) {
+            ACCESS.log(System.Logger.Level.INFO, String.format(
+                    "%s %s model=%s version=%s status=%d total_us=%d queue_us=%d guest_us=%d compute_us=%d in=%d out=%d%s",
+                    requestId, protocol == Protocol.V1 ? "v1" : "v2", model, versionLabel.isEmpty() ? "-" : versionLabel,
+                    status, total / 1000, timings.queueNanos / 1000, timings.guestNanos / 1000,
+                    timings.computeNanos / 1000, bytesIn, bytesOut, error == null ? "" : " error=\"" + error + "\""));
+        }
+    }
+
+    private AdmissionQueue.Permit admit(String model, ModelVersion version, long deadline, RequestTimings timings) {
+        AdmissionQueue queue = queues.of(model, version.config());
+        long start = System.nanoTime();
+        try {
+            AdmissionQueue.Permit permit = queue.enter(deadline);
+            timings.queueNanos = System.nanoTime() - start;
+            return permit;
+        } catch (AdmissionQueue.Refused e) {
+            timings.queueNanos = System.nanoTime() - start;
+            throw new HttpProblem(e.queueFull ? 503 : 504, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpProblem(499, "the client closed the connection while the request was queued");
+        }
+    }
+
+    private static byte[] readBody(ServerRequest req) {
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        try {
+            return req.content().as(byte[].class);
+        } catch (RequestException e) {
+            if (e.status().code() == 413) {
+                throw new HttpProblem(413, "the request body is larger than the server's limit");
+            }
+            throw new HttpProblem(e.status().code(), "cannot read the request body: " + e.getMessage());
+        }
+    }
+
+    /** The model's deadline, or the client's shorter one from {@code X-Request-Timeout}. */
+    private static Duration deadline(ServerRequest req, ModelVersion version) {
+        Duration model = version.config().deadline();
+        var asked = req.headers().first(Http.REQUEST_TIMEOUT);
+        if (asked.isEmpty()) {
+            return model;
+        }
+        Duration d;
+        try {
+            d = Quantities.parseDuration(asked.get());
+        } catch (IllegalArgumentException e) {
+            throw HttpProblem.badRequest(Http.REQUEST_TIMEOUT.defaultCase() + ": " + e.getMessage());
+        }
+        return d.compareTo(model) < 0 ? d : model;
+    }
+
+    private static OptionalInt inferenceHeaderLength(ServerRequest req) {
+        var h = req.headers().first(Http.INFERENCE_HEADER_LENGTH);
+        if (h.isEmpty()) {
+            return OptionalInt.empty();
+        }
+        try {
+            int n = Integer.parseInt(h.get().trim());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return OptionalInt.of(n);
+        } catch (NumberFormatException e) {
+            throw HttpProblem.badRequest(OipJson.INFERENCE_HEADER_CONTENT_LENGTH + " '" + h.get()
+                    + "' is not a byte count");
+        }
+    }
+
+    private static Map<String, String> headers(ServerRequest req) {
+        Map<String, String> out = new LinkedHashMap<>();
+        req.headers().forEach(h -> out.put(h.name(), h.values()));
+        return out;
+    }
+
+    /** The client's X-Request-Id when it is sane, else a fresh one. */
+    private static String requestId(ServerRequest req) {
+        String given = req.headers().first(Http.REQUEST_ID).orElse(null);
+        if (given != null && given.length() <= 128 && given.chars().allMatch(c -> c > 32 && c < 127)) {
+            return given;
+        }
+        return Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    }
+
+    private static long version(ServerRequest req) {
+        String v = req.path().pathParameters().get("version");
+        try {
+            long n = Long.parseLong(v);
+            return n >= 1 ? n : -2;
+        } catch (NumberFormatException e) {
+            return -2;
+        }
+    }
+
+    private static void checkName(String model) {
+        if (!ModelNames.isValid(model)) {
+            throw HttpProblem.badRequest("invalid model name '" + model + "': " + ModelNames.RULE);
+        }
+    }
+
+    // ---- metadata and health ----
+
+    private void serverMetadata(ServerRequest req, ServerResponse res) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("name", "jwasm-nn");
+        o.put("version", serverVersion);
+        o.putArray("extensions").add("binary_tensor_data").add("model_repository");
+        Http.json(res, 200, o.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private void modelMetadata(ServerRequest req, ServerResponse res, long version) {
+        String model = req.path().pathParameters().get("model");
+        try {
+            checkName(model);
+            if (version == -2) {
+                throw HttpProblem.badRequest("the version in the path must be a whole number from 1");
+            }
+            List<ModelVersion> served = store.servedVersions(model);
+            try (ModelLease lease = store.acquire(model, version)) {
+                Graph g = lease.version().graph().graph();
+                List<String> versions = served.stream().map(v -> Long.toString(v.version())).toList();
+                Http.json(res, 200, ModelMetadataEncoder.encode(model, versions, platform(g.encoding()),
+                        g.inputs(), g.outputs()));
+            }
+        } catch (HttpProblem e) {
+            Http.error(res, e.status(), e.getMessage());
+        } catch (ModelUnavailableException e) {
+            Http.error(res, e.reason() == ModelUnavailableException.Reason.NOT_FOUND ? 404 : 503, e.getMessage());
+        }
+    }
+
+    private void modelReady(ServerRequest req, ServerResponse res, long version) {
+        String model = req.path().pathParameters().get("model");
+        if (!ModelNames.isValid(model) || version == -2) {
+            Http.status(res, 400);
+            return;
+        }
+        try (ModelLease lease = store.acquire(model, version)) {
+            Http.status(res, 200);
+        } catch (ModelUnavailableException e) {
+            Http.status(res, e.reason() == ModelUnavailableException.Reason.NOT_FOUND ? 404 : 400);
+        }
+    }
+
+    static String platform(GraphEncoding e) {
+        return switch (e) {
+            case ONNX -> "onnxruntime_onnx";
+            case PYTORCH -> "pytorch_libtorch";
+            default -> e.displayName().toLowerCase();
+        };
+    }
+
+    static boolean allReady(List<ModelStatus> statuses) {
+        return statuses.stream().allMatch(ModelStatus::ready);
+    }
+}

@@ -1,0 +1,324 @@
+package dev.jwasmnn.server;
+
+import static dev.jwasmnn.server.TestServer.f32;
+import static dev.jwasmnn.server.TestServer.floats;
+import static dev.jwasmnn.server.TestServer.text;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jwasmnn.testing.TestAssets;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The data plane over real HTTP on loopback: real models, real guests, real files. */
+class InferenceServerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TINY_JSON =
+            "{\"id\":\"r1\",\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}";
+
+    @TempDir
+    static Path repo;
+
+    static TestServer t;
+
+    @BeforeAll
+    static void start() {
+        t = new TestServer(repo, s -> s.withMaxBodyBytes(4L << 20));
+    }
+
+    @AfterAll
+    static void stop() {
+        t.close();
+    }
+
+    static JsonNode json(HttpResponse<byte[]> r) throws Exception {
+        return JSON.readTree(r.body());
+    }
+
+    static void assertError(HttpResponse<byte[]> r, int status, String... mentions) throws Exception {
+        assertThat(r.statusCode()).as(text(r)).isEqualTo(status);
+        assertThat(r.headers().firstValue("content-type")).contains("application/json");
+        String error = json(r).get("error").asText();
+        for (String m : mentions) {
+            assertThat(error).contains(m);
+        }
+    }
+
+    // ---- /v1/infer through guests ----
+
+    @Test
+    void v1RunsTheModelsGuestOnTheRequestBody() {
+        HttpResponse<byte[]> r = t.post("/v1/infer/tiny-guest", f32(1f, -2f, 3.5f, 0f), "X-Request-Id", "abc-1");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type")).contains("application/octet-stream");
+        assertThat(r.headers().firstValue("x-request-id")).contains("abc-1");
+        assertThat(floats(r.body())).containsExactly(3f, -3f, 8f, 1f);
+    }
+
+    @Test
+    void v1ClassifiesAnImageThroughTheClassifyGuest() throws Exception {
+        HttpResponse<byte[]> r = t.post("/v1/infer/mobilenet", TestAssets.bytes(TestAssets.model("sample-224.bmp")));
+        assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
+        JsonNode top = json(r).get("top");
+        assertThat(top).hasSize(5);
+        for (int i = 1; i < 5; i++) {
+            assertThat(top.get(i).get("score").asDouble()).isLessThanOrEqualTo(top.get(i - 1).get("score").asDouble());
+        }
+    }
+
+    @Test
+    void theGuestSeesRequestMetadataButNoCredentials() throws Exception {
+        HttpResponse<byte[]> r = t.post("/v1/infer/probe-env?x=1", "hi", "Content-Type", "text/plain",
+                "X-Custom", "v", "Authorization", "Bearer secret", "X-Request-Id", "req-7");
+        assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
+        JsonNode env = json(r);
+        assertThat(env.get("JWASMNN_MODEL").asText()).isEqualTo("probe-env");
+        assertThat(env.get("JWASMNN_MODEL_VERSION").asText()).isEqualTo("1");
+        assertThat(env.get("JWASMNN_REQUEST_ID").asText()).isEqualTo("req-7");
+        assertThat(env.get("CONTENT_TYPE").asText()).isEqualTo("text/plain");
+        assertThat(env.get("CONTENT_LENGTH").asText()).isEqualTo("2");
+        assertThat(env.get("QUERY_STRING").asText()).isEqualTo("x=1");
+        assertThat(env.get("HTTP_X_CUSTOM").asText()).isEqualTo("v");
+        assertThat(env.get("FROM_CONFIG").asText()).isEqualTo("yes");
+        assertThat(env.has("HTTP_AUTHORIZATION")).isFalse();
+    }
+
+    @Test
+    void aCgiGuestSetsStatusContentTypeAndHeaders() {
+        HttpResponse<byte[]> r = t.post("/v1/infer/probe-cgi",
+                "Status: 201 Created\r\nContent-Type: text/plain\r\nX-Guest: 1\r\n\r\nhello");
+        assertThat(r.statusCode()).isEqualTo(201);
+        assertThat(r.headers().firstValue("content-type")).contains("text/plain");
+        assertThat(r.headers().firstValue("x-guest")).contains("1");
+        assertThat(text(r)).isEqualTo("hello");
+    }
+
+    @Test
+    void guestFailuresAre500Or504AndKeepStderrOutOfTheResponse() throws Exception {
+        assertError(t.post("/v1/infer/probe-exit", ""), 500, "exited with code 3");
+        assertError(t.post("/v1/infer/probe-trap", ""), 500, "trapped");
+        long start = System.nanoTime();
+        assertError(t.post("/v1/infer/probe-loop", ""), 504, "deadline");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5000);
+        assertError(t.post("/v1/infer/probe-cgi", "no header block"), 500, "malformed CGI");
+        HttpResponse<byte[]> r = t.post("/v1/infer/probe-stderr", "");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(text(r)).doesNotContain("secret-in-stderr");
+        // The same model still serves after each failure.
+        assertThat(t.post("/v1/infer/tiny-guest", f32(0, 0, 0, 0)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void v1WithoutAGuestSpeaksTheInferenceProtocol() throws Exception {
+        HttpResponse<byte[]> r = t.post("/v1/infer/tiny", TINY_JSON, "Content-Type", "application/json");
+        assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
+        assertThat(json(r).get("outputs").get(0).get("data").toString()).isEqualTo("[3.0,5.0,7.0,9.0]");
+    }
+
+    // ---- Open Inference Protocol V2 ----
+
+    @Test
+    void v2JsonTensors() throws Exception {
+        HttpResponse<byte[]> r = t.post("/v2/models/tiny/infer", TINY_JSON);
+        assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
+        JsonNode body = json(r);
+        assertThat(body.get("model_name").asText()).isEqualTo("tiny");
+        assertThat(body.get("model_version").asText()).isEqualTo("1");
+        assertThat(body.get("id").asText()).isEqualTo("r1");
+        JsonNode out = body.get("outputs").get(0);
+        assertThat(out.get("name").asText()).isEqualTo("y");
+        assertThat(out.get("datatype").asText()).isEqualTo("FP32");
+        assertThat(out.get("shape").toString()).isEqualTo("[1,4]");
+        assertThat(out.get("data").toString()).isEqualTo("[3.0,5.0,7.0,9.0]");
+        assertThat(t.post("/v2/models/tiny/versions/1/infer", TINY_JSON).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void v2BinaryTensorsInAndOut() throws Exception {
+        byte[] header = ("{\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\","
+                + "\"parameters\":{\"binary_data_size\":16}}],\"outputs\":[{\"name\":\"y\",\"parameters\":{\"binary_data\":true}}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] body = concat(header, f32(1f, -2f, 3.5f, 0f));
+        HttpResponse<byte[]> r = t.post("/v2/models/tiny/infer", body,
+                "Inference-Header-Content-Length", Integer.toString(header.length),
+                "Content-Type", "application/octet-stream");
+        assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
+        int jsonLength = Integer.parseInt(r.headers().firstValue("inference-header-content-length").orElseThrow());
+        JsonNode head = JSON.readTree(Arrays.copyOf(r.body(), jsonLength));
+        assertThat(head.get("outputs").get(0).get("parameters").get("binary_data_size").asInt()).isEqualTo(16);
+        assertThat(floats(Arrays.copyOfRange(r.body(), jsonLength, r.body().length))).containsExactly(3f, -3f, 8f, 1f);
+    }
+
+    @Test
+    void v2RawSingleTensor() {
+        HttpResponse<byte[]> r = t.post("/v2/models/tiny/infer", f32(1f, 1f, 1f, 1f),
+                "Inference-Header-Content-Length", "0");
+        assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
+        assertThat(floats(r.body())).containsExactly(3f, 3f, 3f, 3f);
+    }
+
+    @Test
+    void v2MobileNetMatchesTorch() {
+        byte[] input = TestAssets.bytes(TestAssets.model("mobilenet_v2.input.f32"));
+        float[] expected = TestAssets.floats(TestAssets.model("mobilenet_v2.torch.f32"));
+        HttpResponse<byte[]> r = t.post("/v2/models/mobilenet/infer", input, "Inference-Header-Content-Length", "0");
+        assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
+        float[] got = floats(r.body());
+        assertThat(got).hasSize(expected.length);
+        for (int i = 0; i < got.length; i++) {
+            assertThat(got[i]).as("logit %d", i).isCloseTo(expected[i], within(1e-4f));
+        }
+    }
+
+    // ---- errors ----
+
+    @Test
+    void unknownModelsAre404AndBadNames400() throws Exception {
+        assertError(t.post("/v2/models/nope/infer", TINY_JSON), 404, "unknown model 'nope'");
+        assertError(t.post("/v1/infer/nope", "x"), 404, "unknown model");
+        assertError(t.post("/v2/models/tiny/versions/7/infer", TINY_JSON), 404, "no version 7");
+        assertError(t.post("/v1/infer/a..b", "x"), 400, "invalid model name");
+        assertError(t.post("/v3/nothing", "x"), 404, "no endpoint");
+        assertError(t.post("/v2/models/tiny/versions/x/infer", TINY_JSON), 400, "version");
+    }
+
+    @Test
+    void malformedInputIs400AndSaysWhatIsWrong() throws Exception {
+        assertError(t.post("/v2/models/tiny/infer", "{\"inputs\":["), 400);
+        assertError(t.post("/v2/models/tiny/infer",
+                "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}"),
+                400, "input 'x'", "[1, 4]", "[1, 3]");
+        assertError(t.post("/v2/models/tiny/infer",
+                "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"INT64\",\"data\":[1,2,3,4]}]}"),
+                400, "input 'x'", "FP32", "INT64");
+        assertError(t.post("/v2/models/tiny/infer",
+                "{\"inputs\":[{\"name\":\"z\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}"),
+                400, "missing [x]", "unknown [z]");
+        assertError(t.post("/v2/models/tiny/infer", TINY_JSON, "X-Request-Timeout", "soon"), 400, "X-Request-Timeout");
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413() throws Exception {
+        // Expect: 100-continue, as curl sends for big bodies: the server refuses before the upload,
+        // so the client reads the 413 instead of racing the server's close with its own upload.
+        HttpResponse<byte[]> r = t.send(java.net.http.HttpRequest.newBuilder(t.uri("/v2/models/tiny/infer"))
+                .expectContinue(true).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[5 << 20]))
+                .build());
+        assertError(r, 413, "limit");
+        assertThat(t.post("/v2/models/tiny/infer", TINY_JSON).statusCode()).isEqualTo(200);
+    }
+
+    /** 512 rows of the slow model take seconds. */
+    private static byte[] slowBatch(int rows) {
+        return ByteBuffer.allocate(rows * 1024 * 4).order(ByteOrder.LITTLE_ENDIAN).array();
+    }
+
+    @Test
+    void aFullQueueIs503AndTheDeadlineIs504WhileRunningOrQueued() throws Exception {
+        String[] raw = {"Inference-Header-Content-Length", "0"};
+        long started = System.nanoTime();
+        CompletableFuture<HttpResponse<byte[]>> running =
+                CompletableFuture.supplyAsync(() -> t.post("/v2/models/slow/infer", slowBatch(512), raw));
+        awaitInflight("slow", 1);
+        CompletableFuture<HttpResponse<byte[]>> queued = CompletableFuture.supplyAsync(() ->
+                t.post("/v2/models/slow/infer", slowBatch(1), "Inference-Header-Content-Length", "0",
+                        "X-Request-Timeout", "300ms"));
+        awaitQueued("slow", 1);
+        assertError(t.post("/v2/models/slow/infer", slowBatch(1), raw), 503, "max_queue 1");
+        assertError(queued.get(10, TimeUnit.SECONDS), 504, "queued");
+        HttpResponse<byte[]> ran = running.get(10, TimeUnit.SECONDS);
+        long ranMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        assertThat(ran.statusCode()).as("512 rows answered %d after %d ms", ran.statusCode(), ranMillis).isEqualTo(504);
+        assertError(ran, 504, "deadline");
+        // Cancelled inside ONNX Runtime: the answer comes at the deadline, not when 512 rows would be done.
+        assertThat(ranMillis).isBetween(1400L, 3000L);
+        // The slot and the queue place are free again.
+        HttpResponse<byte[]> after = t.post("/v2/models/slow/infer", slowBatch(1), raw);
+        assertThat(after.statusCode()).as(text(after)).isEqualTo(200);
+    }
+
+    private static void awaitInflight(String model, int n) throws InterruptedException {
+        awaitMetric("jwasmnn_inflight{model=\"" + model + "\"", n);
+    }
+
+    private static void awaitQueued(String model, int n) throws InterruptedException {
+        awaitMetric("jwasmnn_queue_depth{model=\"" + model + "\"", n);
+    }
+
+    private static void awaitMetric(String prefix, int n) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < until) {
+            for (String line : text(t.get("/metrics")).split("\n")) {
+                if (line.startsWith(prefix) && Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) == n) {
+                    return;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("metric " + prefix + " never reached " + n);
+    }
+
+    // ---- health, metadata, metrics ----
+
+    @Test
+    void healthAndReadiness() {
+        assertThat(t.get("/v2/health/live").statusCode()).isEqualTo(200);
+        assertThat(t.get("/v2/health/ready").statusCode()).isEqualTo(200);
+        assertThat(t.get("/v2/health/live").body()).isEmpty();
+        assertThat(t.get("/v2/models/tiny/ready").statusCode()).isEqualTo(200);
+        assertThat(t.get("/v2/models/tiny/versions/1/ready").statusCode()).isEqualTo(200);
+        assertThat(t.get("/v2/models/tiny/versions/2/ready").statusCode()).isEqualTo(404);
+        assertThat(t.get("/v2/models/nope/ready").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void serverAndModelMetadata() throws Exception {
+        JsonNode server = json(t.get("/v2"));
+        assertThat(server.get("name").asText()).isEqualTo("jwasm-nn");
+        assertThat(server.get("extensions").toString()).contains("binary_tensor_data");
+        JsonNode m = json(t.get("/v2/models/mobilenet"));
+        assertThat(m.get("name").asText()).isEqualTo("mobilenet");
+        assertThat(m.get("versions").toString()).isEqualTo("[\"1\"]");
+        assertThat(m.get("platform").asText()).isEqualTo("onnxruntime_onnx");
+        JsonNode in = m.get("inputs").get(0);
+        assertThat(in.get("datatype").asText()).isEqualTo("FP32");
+        assertThat(in.get("shape").toString()).isEqualTo("[-1,3,224,224]");
+        assertThat(json(t.get("/v2/models/slow/versions/1")).get("inputs").get(0).get("shape").toString())
+                .isEqualTo("[-1,1024]");
+        assertError(t.get("/v2/models/nope"), 404, "unknown model");
+    }
+
+    @Test
+    void metricsShowTrafficPerModelVersionAndStatus() {
+        t.post("/v2/models/tiny/infer", TINY_JSON);
+        t.post("/v2/models/tiny/infer", "{");
+        t.post("/v1/infer/tiny-guest", f32(1, 2, 3, 4));
+        String metrics = text(t.get("/metrics"));
+        assertThat(metrics).containsPattern(
+                "jwasmnn_requests_total\\{[^}]*model=\"tiny\"[^}]*status=\"200\"[^}]*version=\"1\"[^}]*} [1-9]");
+        assertThat(metrics).containsPattern("jwasmnn_requests_total\\{[^}]*outcome=\"failure\"[^}]*status=\"400\"");
+        assertThat(metrics).containsPattern("jwasmnn_request_seconds_bucket\\{[^}]*model=\"tiny\"");
+        assertThat(metrics).containsPattern("jwasmnn_inference_seconds_count\\{[^}]*model=\"tiny\"[^}]*} [1-9]");
+        assertThat(metrics).containsPattern("jwasmnn_guest_seconds_count\\{[^}]*model=\"tiny-guest\"[^}]*} [1-9]");
+        assertThat(metrics).containsPattern("jwasmnn_queue_seconds_bucket\\{[^}]*model=\"tiny\"");
+        assertThat(metrics).contains("jwasmnn_inflight{model=\"tiny\"").contains("jwasmnn_queue_depth{model=\"tiny\"");
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

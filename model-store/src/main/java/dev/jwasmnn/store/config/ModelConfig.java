@@ -1,0 +1,54 @@
+package dev.jwasmnn.store.config;
+
+import dev.jwasmnn.nn.ExecutionTarget;
+import dev.jwasmnn.nn.GraphEncoding;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A model's configuration with defaults applied and every value checked. Made by
+ * {@link ModelConfigLoader} from {@code config.yaml}, or {@link #defaults()} when there is none.
+ *
+ * @param encoding the backend's encoding; empty = from the model file's name
+ * @param target where the graph runs
+ * @param gpuPolicy what happens when the GPU is asked for and missing
+ * @param inputs declared inputs (empty = take them from the model)
+ * @param outputs declared outputs (empty = take them from the model)
+ * @param guest the request handler, if the model has one configured
+ * @param concurrency requests of this model computing at once
+ * @param maxQueue requests that may wait for a slot; more are refused with 503
+ * @param deadline wall time per request: queue, guest and compute
+ * @param versionPolicy which versions on disk are served
+ * @param warmup whether a load runs one inference on zeros before the version is ready
+ * @param drainTimeout how long a reload or unload waits for in-flight requests of an old version
+ */
+public record ModelConfig(
+        Optional<GraphEncoding> encoding,
+        ExecutionTarget target,
+        GpuPolicy gpuPolicy,
+        List<TensorMetadata> inputs,
+        List<TensorMetadata> outputs,
+        Optional<GuestConfig> guest,
+        int concurrency,
+        int maxQueue,
+        Duration deadline,
+        VersionPolicy versionPolicy,
+        boolean warmup,
+        Duration drainTimeout) {
+
+    public ModelConfig {
+        inputs = List.copyOf(inputs);
+        outputs = List.copyOf(outputs);
+    }
+
+    public static int defaultConcurrency() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    public static ModelConfig defaults() {
+        return new ModelConfig(Optional.empty(), ExecutionTarget.CPU, GpuPolicy.FAIL, List.of(), List.of(),
+                Optional.empty(), defaultConcurrency(), 64, Duration.ofSeconds(30), new VersionPolicy.Latest(1),
+                true, Duration.ofSeconds(30));
+    }
+}
