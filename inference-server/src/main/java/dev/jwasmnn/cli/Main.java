@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Serve ML models behind sandboxed WebAssembly logic: WASI-NN guests on Chicory,"
                 + " ONNX Runtime underneath.",
-        subcommands = {RunCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ServeCommand.class, ModelsCommand.class, DeployCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -70,9 +70,20 @@ final class ServeCommand implements Callable<Integer> {
             description = "Request body limit; larger bodies get 413 (default 64m).")
     Long maxBody;
 
+    @Option(names = "--admin-max-body", paramLabel = "SIZE", converter = Sizes.SizeConverter.class,
+            description = "Largest upload `jwasm-nn deploy` may send (default 4g).")
+    Long adminMaxBody;
+
     @Option(names = "--load", paramLabel = "MODEL",
             description = "Load only these models at start (repeatable; default: every model in the repository).")
     List<String> load = new ArrayList<>();
+
+    @Option(names = "--watch", arity = "0..1", fallbackValue = "2s", paramLabel = "INTERVAL",
+            converter = Sizes.DurationConverter.class,
+            description = "Poll the repository (default every 2s) and load, reload or unload models whose folders"
+                    + " changed and then stayed unchanged for one more poll. Writers: stage in a hidden folder"
+                    + " and rename, see docs/serving.md.")
+    java.time.Duration watch;
 
     @Option(names = "--access-log", negatable = true, description = "One log line per request (default on).")
     Boolean accessLog;
@@ -150,7 +161,10 @@ final class ServeCommand implements Callable<Integer> {
                 body,
                 startup,
                 accessLog != null ? accessLog : file.get("server.access-log").asBoolean().orElse(true),
-                backends);
+                backends,
+                adminMaxBody != null ? adminMaxBody : file.get("admin.max-body").asString()
+                        .map(Quantities::parseBytes).orElse(ServerSettings.DEFAULT_ADMIN_MAX_BODY),
+                Optional.ofNullable(watch).or(() -> file.get("models.watch").asString().map(Quantities::parseDuration)));
     }
 
     private static Config loadConfig(Path path) {

@@ -3,6 +3,7 @@ package dev.jwasmnn.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jwasmnn.store.ModelDeployer;
 import dev.jwasmnn.store.ModelLoadException;
 import dev.jwasmnn.store.ModelStatus;
 import dev.jwasmnn.store.ModelStore;
@@ -17,6 +18,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The control plane on its own listener: Triton's repository API
@@ -29,11 +31,15 @@ final class AdminRoutes {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ModelStore store;
+    private final ModelDeployer deployer;
     private final Optional<byte[]> token;
+    private final long maxDeployBytes;
 
-    AdminRoutes(ModelStore store, Optional<String> token) {
+    AdminRoutes(ModelStore store, Optional<String> token, long maxDeployBytes) {
         this.store = store;
+        this.deployer = new ModelDeployer(store);
         this.token = token.map(t -> t.getBytes(StandardCharsets.UTF_8));
+        this.maxDeployBytes = maxDeployBytes;
     }
 
     void register(HttpRules rules) {
@@ -41,6 +47,7 @@ final class AdminRoutes {
                 .post("/v2/repository/models/{model}/load", guarded((req, res) -> load(req, res, "load")))
                 .post("/v2/repository/models/{model}/reload", guarded((req, res) -> load(req, res, "reload")))
                 .post("/v2/repository/models/{model}/unload", guarded(this::unload))
+                .post("/v2/repository/models/{model}/deploy", guarded(this::deploy))
                 .get("/v2/repository/models/{model}/status", guarded(this::status));
     }
 
@@ -82,6 +89,38 @@ final class AdminRoutes {
         } catch (ModelLoadException | ConfigException e) {
             // 400 like Triton: the request was understood, the model is what is wrong.
             Http.error(res, 400, "failed to " + verb + " model '" + model + "': " + e.getMessage());
+        }
+    }
+
+    /** A zip of config.yaml, guest.wasm and/or model.onnx|model.pt (see {@link ModelDeployer}). */
+    private void deploy(ServerRequest req, ServerResponse res) {
+        String model = req.path().pathParameters().get("model");
+        if (!ModelNames.isValid(model)) {
+            Http.error(res, 400, "invalid model name '" + model + "': " + ModelNames.RULE);
+            return;
+        }
+        OptionalLong version = OptionalLong.empty();
+        Optional<String> v = req.query().first("version").asOptional();
+        if (v.isPresent()) {
+            try {
+                version = OptionalLong.of(Long.parseLong(v.get()));
+            } catch (NumberFormatException e) {
+                Http.error(res, 400, "version '" + v.get() + "' is not a whole number");
+                return;
+            }
+        }
+        try (var in = req.content().inputStream()) {
+            ModelDeployer.Deployed d = deployer.deploy(model, version, in, maxDeployBytes);
+            ObjectNode o = toJson(d.status());
+            o.put("deployed_version", Long.toString(d.version()));
+            Http.json(res, 200, bytes(o));
+        } catch (ModelDeployer.DeployException e) {
+            Http.error(res, 400, "deploy refused: " + e.getMessage());
+        } catch (ModelLoadException | ConfigException e) {
+            Http.error(res, 400, "deploy of model '" + model + "' failed to load, the repository is restored and"
+                    + " the previous version keeps serving: " + e.getMessage());
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            Http.error(res, 500, "deploy failed: " + e.getMessage());
         }
     }
 

@@ -7,6 +7,7 @@ import dev.jwasmnn.nn.registry.Backends;
 import dev.jwasmnn.nn.spi.BackendSettings;
 import dev.jwasmnn.store.ModelRepository;
 import dev.jwasmnn.store.ModelStore;
+import dev.jwasmnn.store.RepositoryWatcher;
 import dev.jwasmnn.server.oip.OipJson;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
@@ -40,6 +41,7 @@ public final class InferenceServer implements AutoCloseable {
     private final DirectInference direct;
     private final AtomicBoolean startupDone = new AtomicBoolean();
     private WebServer web;
+    private RepositoryWatcher watcher;
 
     private InferenceServer(ServerSettings settings) {
         this.settings = settings;
@@ -63,6 +65,7 @@ public final class InferenceServer implements AutoCloseable {
             Map<String, String> failed = server.store.loadAll(settings.startupModels());
             failed.forEach((m, why) -> LOG.log(System.Logger.Level.ERROR, "model " + m + " did not load: " + why));
             server.startupDone.set(true);
+            settings.watchInterval().ifPresent(i -> server.watcher = RepositoryWatcher.start(server.store, i));
             server.web = server.listen(version);
             return server;
         } catch (RuntimeException | Error e) {
@@ -78,7 +81,7 @@ public final class InferenceServer implements AutoCloseable {
                         .filter(s -> settings.startupModels().isEmpty() || settings.startupModels().contains(s.name()))
                         .toList()),
                 version);
-        AdminRoutes admin = new AdminRoutes(store, settings.adminToken());
+        AdminRoutes admin = new AdminRoutes(store, settings.adminToken(), settings.adminMaxBodyBytes());
         HttpRouting.Builder data = HttpRouting.builder();
         inference.register(data);
         HttpRouting.Builder control = HttpRouting.builder();
@@ -97,7 +100,7 @@ public final class InferenceServer implements AutoCloseable {
                         .addHandler(DirectHandler.EventType.INTERNAL_ERROR, InferenceServer::transportError))
                 .routing(data)
                 .putSocket(ADMIN_SOCKET, s -> s.host(settings.adminHost()).port(settings.adminPort())
-                        .maxPayloadSize(settings.maxBodyBytes()).routing(control))
+                        .maxPayloadSize(settings.adminMaxBodyBytes()).routing(control))
                 .addFeature(ObserveFeature.builder()
                         .endpoint("/")
                         .addObserver(MetricsObserver.builder().endpoint("metrics").build())
@@ -163,6 +166,9 @@ public final class InferenceServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (watcher != null) {
+            watcher.close();
+        }
         if (web != null) {
             web.stop();
         }

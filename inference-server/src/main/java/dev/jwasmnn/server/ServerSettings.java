@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param startupModels models to load at start (empty = all in the repository)
  * @param accessLog whether each request writes one log line
  * @param backendSettings {@code <backend>.<option>} settings for the inference backends
+ * @param adminMaxBodyBytes the largest deploy upload the admin API takes
+ * @param watchInterval poll the repository and apply changes this often, if set
  */
 public record ServerSettings(
         Path repository,
@@ -29,9 +31,12 @@ public record ServerSettings(
         long maxBodyBytes,
         List<String> startupModels,
         boolean accessLog,
-        Map<String, String> backendSettings) {
+        Map<String, String> backendSettings,
+        long adminMaxBodyBytes,
+        Optional<java.time.Duration> watchInterval) {
 
     public static final long DEFAULT_MAX_BODY = 64L << 20;
+    public static final long DEFAULT_ADMIN_MAX_BODY = 4L << 30;
 
     public ServerSettings {
         startupModels = List.copyOf(startupModels);
@@ -39,7 +44,7 @@ public record ServerSettings(
         if (port < 0 || port > 65535 || adminPort < 0 || adminPort > 65535) {
             throw new IllegalArgumentException("ports must be from 0 to 65535");
         }
-        if (maxBodyBytes < 1) {
+        if (maxBodyBytes < 1 || adminMaxBodyBytes < 1) {
             throw new IllegalArgumentException("the body limit must be positive");
         }
         if (adminToken.isPresent() && adminToken.get().isBlank()) {
@@ -50,21 +55,26 @@ public record ServerSettings(
     /** Loopback defaults for tests and embedding: any free ports. */
     public static ServerSettings forTesting(Path repository) {
         return new ServerSettings(repository, "127.0.0.1", 0, "127.0.0.1", 0, Optional.empty(), DEFAULT_MAX_BODY,
-                List.of(), false, Map.of());
+                List.of(), false, Map.of(), DEFAULT_ADMIN_MAX_BODY, Optional.empty());
     }
 
     public ServerSettings withAdmin(String host, Optional<String> token) {
         return new ServerSettings(repository, this.host, port, host, adminPort, token, maxBodyBytes, startupModels,
-                accessLog, backendSettings);
+                accessLog, backendSettings, adminMaxBodyBytes, watchInterval);
     }
 
     public ServerSettings withMaxBodyBytes(long bytes) {
         return new ServerSettings(repository, host, port, adminHost, adminPort, adminToken, bytes, startupModels,
-                accessLog, backendSettings);
+                accessLog, backendSettings, adminMaxBodyBytes, watchInterval);
+    }
+
+    public ServerSettings withWatch(java.time.Duration interval) {
+        return new ServerSettings(repository, host, port, adminHost, adminPort, adminToken, maxBodyBytes,
+                startupModels, accessLog, backendSettings, adminMaxBodyBytes, Optional.of(interval));
     }
 
     public ServerSettings withAccessLog(boolean on) {
         return new ServerSettings(repository, host, port, adminHost, adminPort, adminToken, maxBodyBytes,
-                startupModels, on, backendSettings);
+                startupModels, on, backendSettings, adminMaxBodyBytes, watchInterval);
     }
 }

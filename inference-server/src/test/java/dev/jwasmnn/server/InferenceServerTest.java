@@ -220,7 +220,7 @@ class InferenceServerTest {
         assertThat(t.post("/v2/models/tiny/infer", TINY_JSON).statusCode()).isEqualTo(200);
     }
 
-    /** 512 rows of the slow model take seconds. */
+    /** 512 rows of the slow model take 1.5 s or more (measured 1.7 s on an idle 2-core EPYC). */
     private static byte[] slowBatch(int rows) {
         return ByteBuffer.allocate(rows * 1024 * 4).order(ByteOrder.LITTLE_ENDIAN).array();
     }
@@ -243,7 +243,7 @@ class InferenceServerTest {
         assertThat(ran.statusCode()).as("512 rows answered %d after %d ms", ran.statusCode(), ranMillis).isEqualTo(504);
         assertError(ran, 504, "deadline");
         // Cancelled inside ONNX Runtime: the answer comes at the deadline, not when 512 rows would be done.
-        assertThat(ranMillis).isBetween(1400L, 3000L);
+        assertThat(ranMillis).isBetween(550L, 1400L);
         // The slot and the queue place are free again.
         HttpResponse<byte[]> after = t.post("/v2/models/slow/infer", slowBatch(1), raw);
         assertThat(after.statusCode()).as(text(after)).isEqualTo(200);

@@ -19,7 +19,7 @@ import java.util.function.UnaryOperator;
 /**
  * A real server on loopback over a real repository in a temp folder, and an HTTP client.
  * The repository: {@code tiny} (no guest), {@code tiny-guest} (raw-infer), {@code mobilenet}
- * (classify), {@code slow} (seconds per big batch; concurrency 1, queue 1, deadline 1.5 s) and
+ * (classify), {@code slow} (512 rows take 1.5 s or more; concurrency 1, queue 1, deadline 600 ms) and
  * guest-probe models for the failure paths.
  */
 final class TestServer implements AutoCloseable {
@@ -47,7 +47,7 @@ final class TestServer implements AutoCloseable {
         model(repo, "slow", "slow.onnx", null, """
                 concurrency: 1
                 max_queue: 1
-                deadline: 1500ms
+                deadline: 600ms
                 """);
         model(repo, "probe-exit", "tiny.onnx", "guest-probe", "guest: {args: [exit, '3']}\n");
         model(repo, "probe-trap", "tiny.onnx", "guest-probe", "guest: {args: [trap]}\n");

@@ -116,7 +116,17 @@ public final class ModelRepository {
                     + " selects none of the versions present " + all.keySet());
         }
         List<VersionFiles> out = new ArrayList<>();
-        chosen.forEach(v -> out.add(all.get(v)));
+        for (Long v : chosen) {
+            VersionFiles files = all.get(v);
+            if (config.guest().isPresent() && files.guest().isEmpty()) {
+                // Only versions that will serve need their guest; older ones may predate it.
+                String module = config.guest().get().module();
+                throw new ModelLoadException(model, "version " + v + ": the config has a guest section but there is no "
+                        + (module.equals(GuestConfig.DEFAULT_MODULE) ? GuestConfig.DEFAULT_MODULE + " in "
+                                + modelDir(model) + " or " + files.directory() : "guest module " + module + " in " + modelDir(model)));
+            }
+            out.add(files);
+        }
         return out;
     }
 
@@ -154,13 +164,6 @@ public final class ModelRepository {
         Path shared = modelDir(model).resolve(configured);
         if (Files.isRegularFile(shared)) {
             return Optional.of(inside(model, shared));
-        }
-        if (config.guest().isPresent() && !configured.equals(GuestConfig.DEFAULT_MODULE)) {
-            throw new ModelLoadException(model, "guest module " + shared + " named in the config does not exist");
-        }
-        if (config.guest().isPresent()) {
-            throw new ModelLoadException(model, "the config has a guest section but there is no "
-                    + GuestConfig.DEFAULT_MODULE + " in " + modelDir(model) + " or " + versionDir);
         }
         return Optional.empty();
     }

@@ -66,6 +66,7 @@ class NativeLeakTest {
                 }
             };
             round.run();
+            round.run();
             Backend ort = backends.started().get(0);
             assertThat(ort.openGraphs()).isZero();
             assertThat(ort.openContexts()).isZero();
@@ -73,18 +74,23 @@ class NativeLeakTest {
             long before = rssBytes();
             long heapBefore = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
 
-            round.run();
-            assertThat(ort.openGraphs()).as("native sessions left open").isZero();
-            assertThat(ort.openContexts()).as("contexts left open").isZero();
-            System.gc();
-            long after = rssBytes();
+            // glibc's RSS moves by tens of MB from one round to the next (seen: 590 -> 680 -> 560);
+            // a leak grows every round, so the lower of two rounds still shows it.
+            long after = Long.MAX_VALUE;
+            for (int r = 0; r < 2; r++) {
+                round.run();
+                assertThat(ort.openGraphs()).as("native sessions left open").isZero();
+                assertThat(ort.openContexts()).as("contexts left open").isZero();
+                System.gc();
+                after = Math.min(after, rssBytes());
+            }
             long heapAfter = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
             System.out.printf("RSS %d -> %d MB, committed heap %d -> %d MB, native+other %d -> %d MB%n",
                     before >> 20, after >> 20, heapBefore >> 20, heapAfter >> 20,
                     (before - heapBefore) >> 20, (after - heapAfter) >> 20);
             // 40 MobileNetV2 sessions alone would be several hundred MB if they stayed.
             assertThat(after - before)
-                    .as("RSS grew from %d MB to %d MB over 240 more guests", before >> 20, after >> 20)
+                    .as("RSS grew from %d MB to %d MB over 2 x 240 more guests", before >> 20, after >> 20)
                     .isLessThan(48L << 20);
         }
     }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Load benchmark of the HTTP server: wrk against the real server (started in-process), compared
+# with the in-process compute of the same models measured in the same JVM and run.
+#   benchmarks/load.sh                           # 3 rounds × 5 s per configuration (about 7 min)
+#   benchmarks/load.sh --duration 10 --rounds 5  # longer
+#   benchmarks/load.sh --quick                   # 1 round × 2 s: a smoke test (about 1.5 min)
+#   benchmarks/load.sh --reload [--rounds N] [--duration S] [--connections C]
+#                                                # p99 while a model reloads back to back vs steady
+# Needs wrk (apt-get install wrk). The report goes to benchmarks/results/load-<UTC time>.txt.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+usage() { echo "usage: benchmarks/load.sh [--reload] [--duration SECONDS] [--rounds N] [--connections C] [--quick]" >&2; exit 2; }
+# Checked here too, so a typo fails before the build rather than after it.
+main=dev.jwasmnn.bench.ServerLoad
+name=load
+given="$*"
+args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --reload) main=dev.jwasmnn.bench.ReloadLatency; name=reload; shift ;;
+        --quick) args+=("$1"); shift ;;
+        --duration|--rounds|--connections) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || usage; args+=("$1" "$2"); shift 2 ;;
+        *) usage ;;
+    esac
+done
+
+if ! command -v wrk >/dev/null 2>&1; then
+    echo "benchmarks/load.sh needs wrk, the HTTP load generator. Install it with:" >&2
+    echo "    sudo apt-get install wrk" >&2
+    exit 1
+fi
+. scripts/java-env.sh
+jwasmnn_find_java
+mvn -B -q -DskipTests install >/dev/null
+scripts/prepare-examples
+mkdir -p benchmarks/results
+out="benchmarks/results/$name-$(date -u +%Y%m%dT%H%M%SZ).txt"
+# Progress (stderr) goes to the file too, ahead of the report.
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -Djwasmnn.root="$ROOT" \
+    -Djwasmnn.bench.command="benchmarks/load.sh $given" \
+    -cp "benchmarks/target/classes:benchmarks/target/lib/*" "$main" "${args[@]}" 2>&1 | tee "$out"
+status=${PIPESTATUS[0]}
+echo "report: $out" >&2
+exit "$status"

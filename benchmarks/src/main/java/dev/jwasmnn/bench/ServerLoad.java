@@ -1,0 +1,202 @@
+package dev.jwasmnn.bench;
+
+import ai.onnxruntime.OrtEnvironment;
+import dev.jwasmnn.server.InferenceServer;
+import dev.jwasmnn.server.ServerSettings;
+import dev.jwasmnn.store.ModelStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * Load test of the real server, in-process, with wrk over loopback, against the in-process
+ * compute of the same models measured in the same JVM and run. Rounds alternate reference and
+ * HTTP (reference, all HTTP configs, reference, ...) so every ratio compares figures taken
+ * minutes apart, not runs apart. Run with {@code benchmarks/load.sh}.
+ */
+public final class ServerLoad {
+    static final int[] CONCURRENCY = {1, 4, 32};
+    private static final int WARMUP_SECONDS = 2;
+
+    /** Command line: {@code [--duration S] [--rounds N] [--quick]}. */
+    record Options(int seconds, int rounds) {
+        static Options parse(String[] args) {
+            boolean quick = List.of(args).contains("--quick");
+            int seconds = quick ? 2 : 5;
+            int rounds = quick ? 1 : 3;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> { }
+                    case "--duration" -> seconds = positive(args, ++i);
+                    case "--rounds" -> rounds = positive(args, ++i);
+                    default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                            + " (usage: [--duration S] [--rounds N] [--quick])");
+                }
+            }
+            return new Options(seconds, rounds);
+        }
+
+        private static int positive(String[] args, int i) {
+            if (i >= args.length || !args[i].matches("[1-9][0-9]*")) {
+                throw new IllegalArgumentException(args[i - 1] + " needs a whole number from 1");
+            }
+            return Integer.parseInt(args[i]);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options = Options.parse(args);
+        Path root = Path.of(System.getProperty("jwasmnn.root", ".")).toAbsolutePath().normalize();
+        List<ServerLoadModel> models = ServerLoadModel.all(root.resolve("build/models"));
+        Path rawInfer = root.resolve("build/guests/raw-infer.wasm");
+        requireFiles(models, rawInfer);
+        String wrkVersion = ServerLoadWrk.version();
+        Path scripts = Files.createTempDirectory("jwasmnn-load-lua");
+        ServerLoadReport report = new ServerLoadReport(models, CONCURRENCY);
+        ServerLoadReport.Setup setup;
+        try (ServerLoadRepository repo = ServerLoadRepository.create(models, rawInfer);
+                InferenceServer server = InferenceServer.start(
+                        ServerSettings.forTesting(repo.root()).withAccessLog(false), "load-benchmark");
+                ServerLoadReference reference = new ServerLoadReference(server.store(), models)) {
+            requireReady(server);
+            ServerLoadWrk wrk = new ServerLoadWrk(scripts);
+            String base = "http://127.0.0.1:" + server.port();
+            check(models, reference, base);
+            int warmup = Math.min(WARMUP_SECONDS, options.seconds());
+            Rounds rounds = new Rounds(options, warmup, models, reference, wrk, base, report);
+            for (int round = 1; round <= options.rounds(); round++) {
+                rounds.run("round " + round + "/" + options.rounds());
+            }
+            setup = setup(options, args, wrkVersion, reference.cores(), warmup);
+        } finally {
+            deleteScripts(scripts);
+        }
+        // After the server has stopped, so its shutdown log lines do not land inside the report.
+        System.out.println();
+        report.print(System.out, setup);
+    }
+
+    /** One round: the in-process reference for every model, then every HTTP configuration. */
+    private record Rounds(Options options, int warmup, List<ServerLoadModel> models, ServerLoadReference reference,
+            ServerLoadWrk wrk, String base, ServerLoadReport report) {
+
+        void run(String tag) throws Exception {
+            ServerLoadNoise start = ServerLoadNoise.sample();
+            for (ServerLoadModel m : models) {
+                ServerLoadReference.Round r = reference.measure(m, Duration.ofSeconds(options.seconds()));
+                report.add(m, r);
+                progress(tag + " " + m.name() + " in-process: " + ServerLoadReference.describe(r, reference.cores()));
+            }
+            ServerLoadNoise middle = ServerLoadNoise.sample();
+            for (ServerLoadPath path : ServerLoadPath.values()) {
+                for (ServerLoadModel m : models) {
+                    Path lua = wrk.script(path.name().toLowerCase(Locale.ROOT) + "-" + m.name(), m.input(),
+                            path.headers);
+                    for (int c : CONCURRENCY) {
+                        load(tag, m, path, lua, c);
+                    }
+                }
+            }
+            double referenceNoise = middle.foreignShareSince(start);
+            double httpNoise = ServerLoadNoise.sample().foreignShareSince(middle);
+            report.addNoise(referenceNoise, httpNoise);
+            progress(tag + " other processes' CPU: " + ServerLoadStats.percent(referenceNoise) + " during the reference, "
+                    + ServerLoadStats.percent(httpNoise) + " during HTTP");
+        }
+
+        private void load(String tag, ServerLoadModel m, ServerLoadPath path, Path lua, int c) throws Exception {
+            String url = base + path.urlPath(m);
+            wrk.run(url, lua, c, warmup); // discarded: connections, JIT and queues settle first
+            ServerLoadWrk.Result r = wrk.run(url, lua, c, options.seconds());
+            report.add(m, path, c, r);
+            progress(String.format("%s %s %s c=%d: %s req/s, p50 %s µs, p99 %s µs%s", tag, m.name(), path.label, c,
+                    ServerLoadStats.rate(r.requestsPerSec()), ServerLoadStats.micros(r.p50Micros()),
+                    ServerLoadStats.micros(r.p99Micros()),
+                    r.clean() ? "" : "  ERRORS: " + r.non2xx() + " non-2xx, " + r.socketErrors() + " socket errors"));
+        }
+    }
+
+    /** One checked request per path and model before any load. */
+    private static void check(List<ServerLoadModel> models, ServerLoadReference reference, String base)
+            throws Exception {
+        for (ServerLoadModel m : models) {
+            byte[] expected = reference.expectedOutput(m);
+            for (ServerLoadPath path : ServerLoadPath.values()) {
+                ServerLoadCheck.expect(base + path.urlPath(m), path, m.inputBytes(), expected);
+            }
+        }
+    }
+
+    private static ServerLoadReport.Setup setup(Options o, String[] args, String wrkVersion, int cores, int warmup) {
+        String machine = cpuModel() + ", " + cores + " cores, JDK " + Runtime.version() + " ("
+                + System.getProperty("java.vendor") + "), ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion()
+                + ", " + wrkVersion;
+        String command = System.getProperty("jwasmnn.bench.command",
+                "java dev.jwasmnn.bench.ServerLoad " + String.join(" ", args)).trim();
+        String concurrency = Arrays.stream(CONCURRENCY).mapToObj(Integer::toString).collect(Collectors.joining(", "));
+        String settings = o.rounds() + " round(s) × " + o.seconds() + " s per configuration, " + warmup
+                + " s wrk warm-up (discarded) before each; `"
+                + String.join(" ", ServerLoadWrk.command("<url>", "<post.lua>", "<C>", o.seconds()))
+                + "` with C in {" + concurrency + "}; server in-process, access log off; model concurrency: tiny "
+                + cores + " (the default: cores), mobilenet 1 (one inference already uses every core); max_queue 256";
+        return new ServerLoadReport.Setup(machine, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), command,
+                settings);
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst().orElse("unknown CPU");
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+    }
+
+    private static void requireFiles(List<ServerLoadModel> models, Path guest) {
+        for (ServerLoadModel m : models) {
+            for (Path p : List.of(m.onnx(), m.input())) {
+                require(p);
+            }
+        }
+        require(guest);
+    }
+
+    private static void require(Path p) {
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalStateException(p + " is missing: run scripts/prepare-examples (benchmarks/load.sh does)");
+        }
+    }
+
+    private static void requireReady(InferenceServer server) {
+        List<ModelStatus> notReady = server.store().index().stream().filter(s -> !s.ready()).toList();
+        if (!notReady.isEmpty()) {
+            throw new IllegalStateException("models did not load: " + notReady.stream()
+                    .map(s -> s.name() + " " + s.state() + s.lastError().map(e -> ": " + e).orElse(""))
+                    .collect(Collectors.joining("; ")));
+        }
+    }
+
+    private static void progress(String line) {
+        System.err.println(line);
+    }
+
+    private static void deleteScripts(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(dir);
+    }
+
+    private ServerLoad() {}
+}

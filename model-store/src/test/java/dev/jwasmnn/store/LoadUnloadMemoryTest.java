@@ -1,0 +1,96 @@
+package dev.jwasmnn.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * 100 load/unload cycles of MobileNetV2 (native session, warm-up inference, drain, close) give
+ * the memory back: heap and process RSS after them are within 10% of the baseline, and no
+ * native graph is left open. The baseline is taken after warm-up cycles (allocator arenas and
+ * JIT caches fill once and stay by design), and both ends are medians over several cycles,
+ * because glibc's RSS moves up and down by a few MiB from one cycle to the next.
+ */
+class LoadUnloadMemoryTest {
+    private static final int CYCLES = 100;
+    private static final int WARM_CYCLES = 20;
+    private static final int SAMPLES = 7;
+
+    @Test
+    void hundredCyclesOfMobileNetReturnTheirMemory(@TempDir Path repo) throws Exception {
+        try (StoreFixture f = new StoreFixture(repo)) {
+            f.version("mobilenet", 1, "mobilenet_v2.onnx");
+            f.write("mobilenet/config.yaml", "drain_timeout: 5s\n");
+            f.store.load("mobilenet");
+            long loadedRss = rssBytes();
+            f.store.unload("mobilenet");
+            List<Long> baselineRss = new ArrayList<>();
+            for (int i = 0; i < WARM_CYCLES; i++) {
+                cycle(f);
+                if (i >= WARM_CYCLES - SAMPLES) {
+                    baselineRss.add(rssBytes());
+                }
+            }
+            long heapBefore = settledHeap();
+            List<Long> finalRss = new ArrayList<>();
+            for (int i = 0; i < CYCLES; i++) {
+                cycle(f);
+                if (i >= CYCLES - SAMPLES) {
+                    finalRss.add(rssBytes());
+                }
+            }
+            long heapAfter = settledHeap();
+            long before = median(baselineRss);
+            long after = median(finalRss);
+            String figures = String.format("loaded once: RSS %d MiB; baseline (median of cycles %d-%d): RSS %d MiB,"
+                    + " heap %d MiB; after %d more cycles: RSS %d MiB, heap %d MiB",
+                    loadedRss >> 20, WARM_CYCLES - SAMPLES + 1, WARM_CYCLES, before >> 20, heapBefore >> 20, CYCLES,
+                    after >> 20, heapAfter >> 20);
+            System.out.println("LoadUnloadMemoryTest: " + figures);
+            assertThat(f.openGraphs()).isZero();
+            assertThat((double) heapAfter).as(figures).isLessThanOrEqualTo(heapBefore * 1.10);
+            assertThat((double) after).as(figures).isLessThanOrEqualTo(before * 1.10);
+        }
+    }
+
+    private static void cycle(StoreFixture f) {
+        ModelStatus s = f.store.load("mobilenet");
+        assertThat(s.state()).isEqualTo(ModelState.READY);
+        try (ModelLease lease = f.store.acquire("mobilenet", -1)) {
+            assertThat(lease.version().graph().isClosed()).isFalse();
+        }
+        assertThat(f.store.unload("mobilenet")).isTrue();
+        assertThat(f.openGraphs()).isZero();
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static long settledHeap() throws InterruptedException {
+        var memory = ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+
+    private static long rssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+}
