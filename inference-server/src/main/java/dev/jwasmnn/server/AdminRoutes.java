@@ -156,6 +156,10 @@ final class AdminRoutes {
     static ObjectNode toJson(ModelStatus s) {
         ObjectNode o = JSON.createObjectNode();
         o.put("name", s.name());
+        if (!s.versions().isEmpty()) {
+            // Triton's index entry names one version; ours serves several, newest first here.
+            o.put("version", Long.toString(s.versions().get(s.versions().size() - 1)));
+        }
         o.put("state", s.state().name());
         ArrayNode versions = o.putArray("versions");
         s.versions().forEach(v -> versions.add(Long.toString(v)));

@@ -40,6 +40,20 @@ final class AdmissionQueue {
         }
     }
 
+    /** A slot if one is free and nobody waits; null when the caller would have to queue. */
+    Permit tryEnter() {
+        lock.lock();
+        try {
+            if (running < concurrency && waiting == 0) {
+                running++;
+                return this::exit;
+            }
+            return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Waits for a slot until {@code deadlineNanos} ({@link System#nanoTime()} based).
      *
@@ -47,6 +61,15 @@ final class AdmissionQueue {
      * @throws InterruptedException when the waiting thread was interrupted (the client left)
      */
     Permit enter(long deadlineNanos) throws Refused, InterruptedException {
+        return enter(deadlineNanos, Long.MAX_VALUE, null);
+    }
+
+    /**
+     * As {@link #enter(long)}; once the caller has waited until {@code longWaitNanos}, runs
+     * {@code onLongWait} once on the caller's thread (the server starts watching for a client
+     * that hangs up, which costs the connection's keep-alive, so only long waits pay it).
+     */
+    Permit enter(long deadlineNanos, long longWaitNanos, Runnable onLongWait) throws Refused, InterruptedException {
         lock.lockInterruptibly();
         try {
             if (running < concurrency && waiting == 0) {
@@ -59,12 +82,18 @@ final class AdmissionQueue {
             }
             waiting++;
             try {
+                boolean noticed = onLongWait == null;
                 while (running >= concurrency) {
-                    long left = deadlineNanos - System.nanoTime();
+                    long now = System.nanoTime();
+                    long left = deadlineNanos - now;
                     if (left <= 0) {
                         throw new Refused(false, "the deadline passed while the request was queued");
                     }
-                    slotFree.awaitNanos(left);
+                    if (!noticed && now - longWaitNanos >= 0) {
+                        noticed = true;
+                        onLongWait.run();
+                    }
+                    slotFree.awaitNanos(noticed ? left : Math.min(left, longWaitNanos - now));
                 }
                 running++;
                 return this::exit;

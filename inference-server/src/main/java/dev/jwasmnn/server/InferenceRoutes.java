@@ -20,6 +20,7 @@ import dev.jwasmnn.store.ModelVersion;
 import dev.jwasmnn.store.config.ModelNames;
 import dev.jwasmnn.util.Quantities;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -30,6 +31,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.io.InputStream;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 
@@ -42,6 +45,8 @@ import java.util.function.BooleanSupplier;
 final class InferenceRoutes {
     private static final System.Logger ACCESS = System.getLogger("dev.jwasmnn.access");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Queue waits shorter than this keep their keep-alive connection unwatched. */
+    private static final long WATCH_AFTER_NANOS = 50_000_000L;
 
     private final ModelStore store;
     private final GuestCall guests;
@@ -97,6 +102,7 @@ final class InferenceRoutes {
                 throw HttpProblem.badRequest("the version in the path must be a whole number from 1");
             }
             byte[] body = readBody(req);
+            timings.readNanos = System.nanoTime() - timings.startNanos;
             bytesIn = body.length;
             try (ModelLease lease = store.acquire(model, pinnedVersion)) {
                 ModelVersion version = lease.version();
@@ -107,7 +113,7 @@ final class InferenceRoutes {
                             req.headers().contentType().map(Object::toString).orElse(null),
                             req.query().rawValue(), headers(req), body);
                     GuestResponse out;
-                    try (AdmissionQueue.Permit permit = admit(model, version, deadline, timings)) {
+                    try (AdmissionQueue.Permit permit = admit(model, version, deadline, timings, res)) {
                         out = guests.call(lease, guestRequest, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())),
                                 timings);
                     }
@@ -123,7 +129,7 @@ final class InferenceRoutes {
                     List<Tensor> inputs = ModelInputBinder.bindInputs(request, graph.inputs());
                     ModelInputBinder.checkRequestedOutputs(request, graph.outputs());
                     DirectInference.Result result;
-                    try (AdmissionQueue.Permit permit = admit(model, version, deadline, timings)) {
+                    try (AdmissionQueue.Permit permit = admit(model, version, deadline, timings, res)) {
                         result = direct.infer(version, request, inputs, deadline, timings);
                     }
                     res.status(Status.OK_200);
@@ -162,26 +168,53 @@ final class InferenceRoutes {
         metrics.countRequest(model == null ? "" : model, versionLabel, status);
         if (accessLog) {
             ACCESS.log(System.Logger.Level.INFO, String.format(
-                    "%s %s model=%s version=%s status=%d total_us=%d queue_us=%d guest_us=%d compute_us=%d in=%d out=%d%s",
+                    "%s %s model=%s version=%s status=%d total_us=%d read_us=%d queue_us=%d guest_us=%d compute_us=%d in=%d out=%d%s",
                     requestId, protocol == Protocol.V1 ? "v1" : "v2", model, versionLabel.isEmpty() ? "-" : versionLabel,
-                    status, total / 1000, timings.queueNanos / 1000, timings.guestNanos / 1000,
+                    status, total / 1000, timings.readNanos / 1000, timings.queueNanos / 1000, timings.guestNanos / 1000,
                     timings.computeNanos / 1000, bytesIn, bytesOut, error == null ? "" : " error=\"" + error + "\""));
         }
     }
 
-    private AdmissionQueue.Permit admit(String model, ModelVersion version, long deadline, RequestTimings timings) {
+    private AdmissionQueue.Permit admit(String model, ModelVersion version, long deadline, RequestTimings timings,
+            ServerResponse res) {
         AdmissionQueue queue = queues.of(model, version.config());
         long start = System.nanoTime();
+        AdmissionQueue.Permit immediate = queue.tryEnter();
+        if (immediate != null) {
+            return immediate;
+        }
+        // A long wait gets its connection watched, so a client that hangs up frees its place.
+        DisconnectWatch[] watching = {null};
+        Runnable watch = () -> {
+            watching[0] = DisconnectWatch.start();
+            if (watching[0] != null) {
+                res.header(HeaderValues.CONNECTION_CLOSE);
+            }
+        };
+        AdmissionQueue.Permit permit = null;
         try {
-            AdmissionQueue.Permit permit = queue.enter(deadline);
-            timings.queueNanos = System.nanoTime() - start;
-            return permit;
+            permit = queue.enter(deadline, start + WATCH_AFTER_NANOS, watch);
         } catch (AdmissionQueue.Refused e) {
             timings.queueNanos = System.nanoTime() - start;
+            stopQuietly(watching[0]);
             throw new HttpProblem(e.queueFull ? 503 : 504, e.getMessage());
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // Our watch interrupted us (or the server is stopping): the slot was never taken.
+        }
+        timings.queueNanos = System.nanoTime() - start;
+        boolean clientGone = watching[0] != null && watching[0].stop();
+        if (permit == null || clientGone) {
+            if (permit != null) {
+                permit.close();
+            }
             throw new HttpProblem(499, "the client closed the connection while the request was queued");
+        }
+        return permit;
+    }
+
+    private static void stopQuietly(DisconnectWatch watch) {
+        if (watch != null) {
+            watch.stop();
         }
     }
 
@@ -189,8 +222,21 @@ final class InferenceRoutes {
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
-        try {
-            return req.content().as(byte[].class);
+        try (InputStream in = req.content().inputStream()) {
+            OptionalLong declared = req.headers().contentLength();
+            if (declared.isPresent() && declared.getAsLong() <= Integer.MAX_VALUE - 8) {
+                // One array of the exact size: no doubling copies for a 600 KB tensor.
+                int length = (int) declared.getAsLong();
+                byte[] body = new byte[length];
+                int read = in.readNBytes(body, 0, length);
+                if (read != length) {
+                    throw HttpProblem.badRequest("the body ended after " + read + " of " + length + " bytes");
+                }
+                return body;
+            }
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new HttpProblem(400, "cannot read the request body: " + e.getMessage());
         } catch (RequestException e) {
             if (e.status().code() == 413) {
                 throw new HttpProblem(413, "the request body is larger than the server's limit");

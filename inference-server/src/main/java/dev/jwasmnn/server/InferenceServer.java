@@ -15,6 +15,7 @@ import io.helidon.http.NotFoundException;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.http.HttpRouting;
@@ -93,6 +94,7 @@ public final class InferenceServer implements AutoCloseable {
                 .host(settings.host())
                 .port(settings.port())
                 .maxPayloadSize(settings.maxBodyBytes())
+                .addProtocol(Http1Config.builder().addReceiveListener(DisconnectWatch.LISTENER).build())
                 // Helidon 4.3.4 raises the 413 as a BAD_REQUEST event.
                 .directHandlers(dh -> dh
                         .addHandler(DirectHandler.EventType.BAD_REQUEST, InferenceServer::transportError)

@@ -39,6 +39,7 @@ class AdminApiTest {
             JsonNode models = JSON.readTree(index.body());
             assertThat(models.findValuesAsText("name")).contains("tiny", "mobilenet");
             assertThat(models.get(0).get("state").asText()).isEqualTo("READY");
+            assertThat(models.get(0).get("version").asText()).isEqualTo("1");
             for (String bad : new String[] {"a..b", "x%20y", "..", "%2e%2e"}) {
                 HttpResponse<byte[]> r = admin(t, "/v2/repository/models/" + bad + "/load", "s3cret");
                 assertThat(r.statusCode()).as(bad + ": " + text(r)).isIn(400, 404);

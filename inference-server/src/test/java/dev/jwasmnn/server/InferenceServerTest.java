@@ -249,6 +249,45 @@ class InferenceServerTest {
         assertThat(after.statusCode()).as(text(after)).isEqualTo(200);
     }
 
+    @Test
+    void aClientThatHangsUpWhileQueuedFreesItsPlace() throws Exception {
+        CompletableFuture<HttpResponse<byte[]>> running = CompletableFuture.supplyAsync(() ->
+                t.post("/v2/models/slow/infer", slowBatch(512), "Inference-Header-Content-Length", "0"));
+        awaitInflight("slow", 1);
+        double cancelledBefore = counter("slow", "499");
+        try (java.net.Socket client = new java.net.Socket("127.0.0.1", t.server.port())) {
+            byte[] body = slowBatch(1);
+            client.getOutputStream().write(("POST /v2/models/slow/infer HTTP/1.1\r\nHost: test\r\n"
+                    + "Inference-Header-Content-Length: 0\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream().write(body);
+            client.getOutputStream().flush();
+            awaitQueued("slow", 1);
+        } // the client hangs up while its request waits behind the running one
+        awaitQueued("slow", 0);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (counter("slow", "499") <= cancelledBefore && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertThat(counter("slow", "499")).as("requests cancelled because the client left").isEqualTo(cancelledBefore + 1);
+        assertThat(counter("slow", "200")).isZero();
+        assertThat(running.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(504);
+        // The server is fine afterwards.
+        assertThat(t.post("/v2/models/slow/infer", slowBatch(1), "Inference-Header-Content-Length", "0").statusCode())
+                .isEqualTo(200);
+    }
+
+    /** jwasmnn_requests_total for a model version 1 and status, 0 when absent. */
+    private static double counter(String model, String status) {
+        for (String line : text(t.get("/metrics")).split("\n")) {
+            if (line.startsWith("jwasmnn_requests_total{") && line.contains("model=\"" + model + "\"")
+                    && line.contains("status=\"" + status + "\"") && line.contains("version=\"1\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
+
     private static void awaitInflight(String model, int n) throws InterruptedException {
         awaitMetric("jwasmnn_inflight{model=\"" + model + "\"", n);
     }
