@@ -48,7 +48,11 @@ final class AdminRoutes {
                 .post("/v2/repository/models/{model}/reload", guarded((req, res) -> load(req, res, "reload")))
                 .post("/v2/repository/models/{model}/unload", guarded(this::unload))
                 .post("/v2/repository/models/{model}/deploy", guarded(this::deploy))
-                .get("/v2/repository/models/{model}/status", guarded(this::status));
+                .get("/v2/repository/models/{model}/status", guarded(this::status))
+                // Anything else under models/ has a name with '/' in it (or no such action).
+                .any("/v2/repository/models/*", guarded((req, res) -> Http.error(res, 400,
+                        "invalid model name or action in " + req.prologue().uriPath().rawPath() + ": names are "
+                                + ModelNames.RULE + "; actions are load, reload, unload, deploy, status")));
     }
 
     private Handler guarded(Handler h) {

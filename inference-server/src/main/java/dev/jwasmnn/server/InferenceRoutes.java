@@ -45,6 +45,8 @@ import java.util.function.BooleanSupplier;
 final class InferenceRoutes {
     private static final System.Logger ACCESS = System.getLogger("dev.jwasmnn.access");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Bodies from this size on are read into one exact-size array (Helidon's reader grows by doubling). */
+    private static final long LARGE_BODY = 64 * 1024;
     /** Queue waits shorter than this keep their keep-alive connection unwatched. */
     private static final long WATCH_AFTER_NANOS = 50_000_000L;
 
@@ -79,7 +81,10 @@ final class InferenceRoutes {
                 .get("/v2/models/{model}/ready", (req, res) -> modelReady(req, res, -1))
                 .get("/v2/models/{model}/versions/{version}/ready", (req, res) -> modelReady(req, res, version(req)))
                 .post("/v2/models/{model}/infer", (req, res) -> infer(req, res, Protocol.V2, -1))
-                .post("/v2/models/{model}/versions/{version}/infer", (req, res) -> infer(req, res, Protocol.V2, version(req)));
+                .post("/v2/models/{model}/versions/{version}/infer", (req, res) -> infer(req, res, Protocol.V2, version(req)))
+                // A name with '/' in it (decoded from %2F) lands here rather than on a real endpoint.
+                .any("/v1/infer/*", InferenceRoutes::badPath)
+                .any("/v2/models/*", InferenceRoutes::badPath);
     }
 
     private enum Protocol { V1, V2 }
@@ -156,7 +161,8 @@ final class InferenceRoutes {
             System.getLogger(InferenceRoutes.class.getName()).log(System.Logger.Level.ERROR,
                     "request " + requestId + " to model " + model + " failed", e);
         }
-        if (error != null && status != 499) {
+        if (error != null) {
+            // Also for 499: nobody reads it, but Helidon insists every route answers.
             Http.error(res, status, error);
         }
         ServerMetrics.VersionMeters meters = metrics.of(model == null ? "" : model, versionLabel);
@@ -222,8 +228,15 @@ final class InferenceRoutes {
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
+        OptionalLong declared = req.headers().contentLength();
+        if (declared.isPresent() && declared.getAsLong() < LARGE_BODY) {
+            try {
+                return req.content().as(byte[].class);
+            } catch (RequestException e) {
+                throw bodyProblem(e);
+            }
+        }
         try (InputStream in = req.content().inputStream()) {
-            OptionalLong declared = req.headers().contentLength();
             if (declared.isPresent() && declared.getAsLong() <= Integer.MAX_VALUE - 8) {
                 // One array of the exact size: no doubling copies for a 600 KB tensor.
                 int length = (int) declared.getAsLong();
@@ -238,11 +251,15 @@ final class InferenceRoutes {
         } catch (java.io.IOException e) {
             throw new HttpProblem(400, "cannot read the request body: " + e.getMessage());
         } catch (RequestException e) {
-            if (e.status().code() == 413) {
-                throw new HttpProblem(413, "the request body is larger than the server's limit");
-            }
-            throw new HttpProblem(e.status().code(), "cannot read the request body: " + e.getMessage());
+            throw bodyProblem(e);
         }
+    }
+
+    private static HttpProblem bodyProblem(RequestException e) {
+        if (e.status().code() == 413) {
+            return new HttpProblem(413, "the request body is larger than the server's limit");
+        }
+        return new HttpProblem(e.status().code(), "cannot read the request body: " + e.getMessage());
     }
 
     /** The model's deadline, or the client's shorter one from {@code X-Request-Timeout}. */
@@ -301,6 +318,11 @@ final class InferenceRoutes {
         } catch (NumberFormatException e) {
             return -2;
         }
+    }
+
+    private static void badPath(ServerRequest req, ServerResponse res) {
+        Http.error(res, 400, "no endpoint " + req.prologue().method().text() + " " + req.prologue().uriPath().rawPath()
+                + ": model names are " + ModelNames.RULE + ", and the protocol's paths are in docs/serving.md");
     }
 
     private static void checkName(String model) {

@@ -190,6 +190,8 @@ class InferenceServerTest {
         assertError(t.post("/v1/infer/nope", "x"), 404, "unknown model");
         assertError(t.post("/v2/models/tiny/versions/7/infer", TINY_JSON), 404, "no version 7");
         assertError(t.post("/v1/infer/a..b", "x"), 400, "invalid model name");
+        assertError(t.post("/v1/infer/a%2Fb", "x"), 400, "model names are");
+        assertError(t.post("/v2/models/a/b/infer", TINY_JSON), 400, "model names are");
         assertError(t.post("/v3/nothing", "x"), 404, "no endpoint");
         assertError(t.post("/v2/models/tiny/versions/x/infer", TINY_JSON), 400, "version");
     }
