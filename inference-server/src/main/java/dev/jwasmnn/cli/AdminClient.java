@@ -53,6 +53,13 @@ final class AdminClient {
         this.token = token;
     }
 
+    /** Prints a failed call the way every admin command does; returns its exit code. */
+    static int report(Failure f, java.io.PrintWriter err) {
+        err.println("jwasm-nn: " + f.getMessage());
+        err.flush();
+        return f.exitCode;
+    }
+
     /** The token from --token, else --token-file, else JWASMNN_ADMIN_TOKEN. */
     static Optional<String> token(String given, Path file) {
         if (given != null) {

@@ -84,9 +84,7 @@ final class DeployCommand implements Callable<Integer> {
             out.flush();
             return 0;
         } catch (AdminClient.Failure f) {
-            err.println("jwasm-nn: " + f.getMessage());
-            err.flush();
-            return f.exitCode;
+            return AdminClient.report(f, err);
         }
     }
 

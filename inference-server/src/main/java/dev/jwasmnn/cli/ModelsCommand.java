@@ -80,9 +80,7 @@ final class ModelsCommand implements Runnable {
                 out.flush();
                 return 0;
             } catch (AdminClient.Failure f) {
-                err.println("jwasm-nn: " + f.getMessage());
-                err.flush();
-                return f.exitCode;
+                return AdminClient.report(f, err);
             }
         }
 

@@ -79,9 +79,8 @@ final class AdminRoutes {
     }
 
     private void load(ServerRequest req, ServerResponse res, String verb) {
-        String model = req.path().pathParameters().get("model");
-        if (!ModelNames.isValid(model)) {
-            Http.error(res, 400, "invalid model name '" + model + "': " + ModelNames.RULE);
+        String model = modelName(req, res);
+        if (model == null) {
             return;
         }
         try {
@@ -98,9 +97,8 @@ final class AdminRoutes {
 
     /** A zip of config.yaml, guest.wasm and/or model.onnx|model.pt (see {@link ModelDeployer}). */
     private void deploy(ServerRequest req, ServerResponse res) {
-        String model = req.path().pathParameters().get("model");
-        if (!ModelNames.isValid(model)) {
-            Http.error(res, 400, "invalid model name '" + model + "': " + ModelNames.RULE);
+        String model = modelName(req, res);
+        if (model == null) {
             return;
         }
         OptionalLong version = OptionalLong.empty();
@@ -129,9 +127,8 @@ final class AdminRoutes {
     }
 
     private void unload(ServerRequest req, ServerResponse res) {
-        String model = req.path().pathParameters().get("model");
-        if (!ModelNames.isValid(model)) {
-            Http.error(res, 400, "invalid model name '" + model + "': " + ModelNames.RULE);
+        String model = modelName(req, res);
+        if (model == null) {
             return;
         }
         try {
@@ -145,9 +142,8 @@ final class AdminRoutes {
     }
 
     private void status(ServerRequest req, ServerResponse res) {
-        String model = req.path().pathParameters().get("model");
-        if (!ModelNames.isValid(model)) {
-            Http.error(res, 400, "invalid model name '" + model + "': " + ModelNames.RULE);
+        String model = modelName(req, res);
+        if (model == null) {
             return;
         }
         try {
@@ -155,6 +151,16 @@ final class AdminRoutes {
         } catch (ModelUnavailableException e) {
             Http.error(res, 404, e.getMessage());
         }
+    }
+
+    /** The path's model name, or null after answering 400 when it breaks the naming rule. */
+    private static String modelName(ServerRequest req, ServerResponse res) {
+        String model = req.path().pathParameters().get("model");
+        if (!ModelNames.isValid(model)) {
+            Http.error(res, 400, "invalid model name '" + model + "': " + ModelNames.RULE);
+            return null;
+        }
+        return model;
     }
 
     static ObjectNode toJson(ModelStatus s) {

@@ -10,7 +10,6 @@ import dev.jwasmnn.server.oip.InferRequest;
 import dev.jwasmnn.server.oip.InferResponseEncoder;
 import dev.jwasmnn.server.oip.OipException;
 import dev.jwasmnn.store.ModelVersion;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -63,7 +62,7 @@ final class DirectInference implements AutoCloseable {
                     }
                     EncodedResponse encoded = InferResponseEncoder.encode(version.model(),
                             Long.toString(version.version()), request, graph.outputs(), outputs);
-                    return new Result(encoded, join(encoded.body()));
+                    return new Result(encoded, encoded.toByteArray());
                 }
             });
         } catch (RuntimeException e) {
@@ -91,7 +90,9 @@ final class DirectInference implements AutoCloseable {
             if (cause instanceof OipException oip) {
                 throw oip;
             }
-            throw new HttpProblem(500, "inference failed: " + cause, cause);
+            System.getLogger(DirectInference.class.getName()).log(System.Logger.Level.ERROR,
+                    "inference on " + version + " failed", cause);
+            throw new HttpProblem(500, "inference failed: internal error (details in the server log)", cause);
         }
     }
 
@@ -113,20 +114,6 @@ final class DirectInference implements AutoCloseable {
         }
     }
 
-    private static byte[] join(List<ByteBuffer> parts) {
-        int n = 0;
-        for (ByteBuffer b : parts) {
-            n += b.remaining();
-        }
-        byte[] out = new byte[n];
-        int at = 0;
-        for (ByteBuffer b : parts) {
-            int len = b.remaining();
-            b.duplicate().get(out, at, len);
-            at += len;
-        }
-        return out;
-    }
 
     @Override
     public void close() {

@@ -30,6 +30,7 @@ final class DisconnectWatch {
     private static final int WAITING = 0;
     private static final int DONE = 1;
     private static final int CLIENT_GONE = 2;
+    private static final int INTERRUPTED = 3;
 
     private final AtomicInteger state = new AtomicInteger(WAITING);
     private final Thread requestThread;
@@ -56,6 +57,7 @@ final class DisconnectWatch {
                 // End of stream or a reset: the client left.
                 if (w.state.compareAndSet(WAITING, CLIENT_GONE)) {
                     w.requestThread.interrupt();
+                    w.state.set(INTERRUPTED);
                 }
             }
         });
@@ -69,6 +71,11 @@ final class DisconnectWatch {
     boolean stop() {
         if (state.compareAndSet(WAITING, DONE)) {
             return false;
+        }
+        // The watcher won: wait the instant until its interrupt has landed, then clear it, so
+        // the error response is not written with the flag set.
+        while (state.get() != INTERRUPTED) {
+            Thread.onSpinWait();
         }
         Thread.interrupted();
         return true;

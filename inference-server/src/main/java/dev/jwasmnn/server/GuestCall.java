@@ -81,7 +81,12 @@ final class GuestCall {
             }
             case DEADLINE_EXCEEDED -> throw HttpProblem.deadline("the request's deadline passed while the guest ran");
             case CANCELLED -> throw new HttpProblem(499, "the client closed the connection");
-            case HOST_ERROR -> throw new HttpProblem(500, "the server could not run the guest: " + result.message());
+            case HOST_ERROR -> {
+                LOG.log(System.Logger.Level.ERROR, "guest " + version + " request " + request.requestId()
+                        + ": host error: " + result.message());
+                throw new HttpProblem(500, "the server could not run the guest (details in the server log, request id "
+                        + request.requestId() + ")");
+            }
             default -> throw new HttpProblem(500, "the guest of model '" + version.model() + "' failed: "
                     + result.outcome().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": " + result.message());
         }

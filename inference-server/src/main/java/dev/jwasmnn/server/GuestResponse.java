@@ -23,7 +23,7 @@ record GuestResponse(int status, String contentType, List<Map.Entry<String, Stri
     /** Headers a guest may not set: the server frames the response itself. */
     private static final Set<String> RESERVED = Set.of(
             "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te",
-            "inference-header-content-length");
+            "inference-header-content-length", "x-request-id");
     private static final int MAX_HEADER_BYTES = 16 * 1024;
 
     static GuestResponse body(byte[] stdout, String contentType) {
@@ -57,6 +57,10 @@ record GuestResponse(int status, String contentType, List<Map.Entry<String, Stri
             }
             String name = line.substring(0, colon).trim();
             String value = line.substring(colon + 1).trim();
+            if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {
+                // A bare CR or other control byte would let the guest split or forge headers.
+                throw malformed("header " + abbreviate(name) + " has a control character in its value");
+            }
             if (!name.chars().allMatch(c -> c > 32 && c < 127 && c != ':')) {
                 throw malformed("header name '" + abbreviate(name) + "' is not a token");
             }
@@ -71,6 +75,9 @@ record GuestResponse(int status, String contentType, List<Map.Entry<String, Stri
                 headers.add(Map.entry(name, value));
             }
             pos = eol + 1;
+        }
+        if ((status == 204 || status == 205 || status == 304) && pos < out.length) {
+            throw malformed("Status " + status + " allows no body, but the guest wrote " + (out.length - pos) + " bytes");
         }
         return new GuestResponse(status, contentType, headers, out, pos, out.length - pos);
     }

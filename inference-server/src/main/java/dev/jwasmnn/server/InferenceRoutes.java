@@ -124,7 +124,11 @@ final class InferenceRoutes {
                     }
                     res.status(Status.create(out.status()));
                     res.header(HeaderNames.CONTENT_TYPE, out.contentType());
-                    out.headers().forEach(h -> res.header(h.getKey(), h.getValue()));
+                    // Repeated names (Set-Cookie, Link) keep every value.
+                    Map<String, List<String>> grouped = new LinkedHashMap<>();
+                    out.headers().forEach(h -> grouped.computeIfAbsent(h.getKey(), k -> new java.util.ArrayList<>())
+                            .add(h.getValue()));
+                    grouped.forEach((name, values) -> res.header(HeaderNames.create(name), values.toArray(String[]::new)));
                     res.send(out.bytes(), out.offset(), out.length());
                     status = out.status();
                     bytesOut = out.length();
@@ -157,7 +161,8 @@ final class InferenceRoutes {
             error = e.getMessage();
         } catch (RuntimeException e) {
             status = 500;
-            error = "internal error: " + e;
+            // The details stay in the log: exception text can carry paths and internals.
+            error = "internal error (request id " + requestId + ")";
             System.getLogger(InferenceRoutes.class.getName()).log(System.Logger.Level.ERROR,
                     "request " + requestId + " to model " + model + " failed", e);
         }
@@ -165,17 +170,20 @@ final class InferenceRoutes {
             // Also for 499: nobody reads it, but Helidon insists every route answers.
             Http.error(res, status, error);
         }
-        ServerMetrics.VersionMeters meters = metrics.of(model == null ? "" : model, versionLabel);
+        // Label only models the store knows: client-chosen names would grow the metrics without end.
+        String label = store.knows(model) ? model : "_unknown";
+        ServerMetrics.VersionMeters meters = metrics.of(label, versionLabel);
         long total = timings.elapsedNanos();
         ServerMetrics.record(meters.request(), total);
         ServerMetrics.record(meters.queue(), timings.queueNanos);
         ServerMetrics.record(meters.guest(), timings.guestNanos);
         ServerMetrics.record(meters.inference(), timings.computeNanos);
-        metrics.countRequest(model == null ? "" : model, versionLabel, status);
+        metrics.countRequest(label, versionLabel, status);
         if (accessLog) {
             ACCESS.log(System.Logger.Level.INFO, String.format(
                     "%s %s model=%s version=%s status=%d total_us=%d read_us=%d queue_us=%d guest_us=%d compute_us=%d in=%d out=%d%s",
-                    requestId, protocol == Protocol.V1 ? "v1" : "v2", model, versionLabel.isEmpty() ? "-" : versionLabel,
+                    requestId, protocol == Protocol.V1 ? "v1" : "v2", ModelNames.isValid(model) ? model : "(invalid)",
+                    versionLabel.isEmpty() ? "-" : versionLabel,
                     status, total / 1000, timings.readNanos / 1000, timings.queueNanos / 1000, timings.guestNanos / 1000,
                     timings.computeNanos / 1000, bytesIn, bytesOut, error == null ? "" : " error=\"" + error + "\""));
         }

@@ -113,6 +113,10 @@ class InferenceServerTest {
         assertError(t.post("/v1/infer/probe-loop", ""), 504, "deadline");
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5000);
         assertError(t.post("/v1/infer/probe-cgi", "no header block"), 500, "malformed CGI");
+        assertError(t.post("/v1/infer/probe-cgi", "X-A: 1\rSet-Cookie: evil\n\nbody"), 500, "control character");
+        assertError(t.post("/v1/infer/probe-cgi", "Status: 204\n\nbody"), 500, "allows no body");
+        HttpResponse<byte[]> twice = t.post("/v1/infer/probe-cgi", "Link: <a>\nLink: <b>\nX-Request-Id: forged\n\n");
+        assertError(twice, 500, "may not set the X-Request-Id");
         HttpResponse<byte[]> r = t.post("/v1/infer/probe-stderr", "");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(text(r)).doesNotContain("secret-in-stderr");
@@ -355,6 +359,11 @@ class InferenceServerTest {
         assertThat(metrics).containsPattern("jwasmnn_guest_seconds_count\\{[^}]*model=\"tiny-guest\"[^}]*} [1-9]");
         assertThat(metrics).containsPattern("jwasmnn_queue_seconds_bucket\\{[^}]*model=\"tiny\"");
         assertThat(metrics).contains("jwasmnn_inflight{model=\"tiny\"").contains("jwasmnn_queue_depth{model=\"tiny\"");
+        // Names the store does not know share one label, so clients cannot grow the metrics.
+        t.post("/v2/models/made-up-1/infer", TINY_JSON);
+        t.post("/v2/models/made-up-2/infer", TINY_JSON);
+        String after = text(t.get("/metrics"));
+        assertThat(after).doesNotContain("made-up").contains("model=\"_unknown\"");
     }
 
     static byte[] concat(byte[] a, byte[] b) {

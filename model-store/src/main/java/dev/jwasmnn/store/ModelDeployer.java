@@ -83,8 +83,8 @@ public final class ModelDeployer {
         boolean newModel = !Files.isDirectory(modelDir);
         Optional<Path> modelFile = files.entrySet().stream()
                 .filter(e -> e.getKey().startsWith("model.")).map(Map.Entry::getValue).findFirst();
-        long latest = newModel ? 0 : repo.versions(model, repo.config(model)).keySet().stream()
-                .mapToLong(Long::longValue).max().orElse(0);
+        // From folder names alone: a broken config.yaml on disk must not block the deploy that fixes it.
+        long latest = newModel || repo.versionNumbers(model).isEmpty() ? 0 : repo.versionNumbers(model).last();
         if (files.isEmpty()) {
             throw new DeployException("the upload is empty: give a model file, a guest or a config");
         }
@@ -92,8 +92,8 @@ public final class ModelDeployer {
             throw new DeployException("model '" + model + "' has no version yet: the first deploy needs a model file");
         }
         long version = wanted.orElse(latest + 1);
-        if (version < 1) {
-            throw new DeployException("versions are whole numbers from 1");
+        if (version < 1 || version > ModelRepository.MAX_VERSION) {
+            throw new DeployException("versions are whole numbers from 1 to " + ModelRepository.MAX_VERSION);
         }
         Path versionDir = modelDir.resolve(Long.toString(version));
         boolean newVersion = modelFile.isPresent() || files.containsKey("guest.wasm");
@@ -108,8 +108,12 @@ public final class ModelDeployer {
                 String name = modelFile.get().getFileName().toString();
                 Files.move(modelFile.get(), stagedVersion.resolve(name));
             } else {
-                VersionFiles previous = repo.versions(model, repo.config(model)).get(latest);
-                Files.copy(previous.model(), stagedVersion.resolve(previous.model().getFileName()));
+                Path previousDir = modelDir.resolve(Long.toString(latest));
+                Path previous = ModelRepository.MODEL_FILES.keySet().stream().map(previousDir::resolve)
+                        .filter(Files::isRegularFile).findFirst()
+                        .orElseThrow(() -> new DeployException("version " + latest + " has no model file to reuse;"
+                                + " give --file"));
+                Files.copy(previous, stagedVersion.resolve(previous.getFileName()));
             }
             if (files.containsKey("guest.wasm")) {
                 Files.move(files.get("guest.wasm"), stagedVersion.resolve("guest.wasm"));
@@ -130,9 +134,13 @@ public final class ModelDeployer {
                 atomicMove(staging.resolve("version"), versionDir);
             }
             ModelStatus status = store.load(model);
+            if (newVersion && !status.versions().contains(version)) {
+                throw new DeployException("version " + version + " is not one the model's version_policy serves"
+                        + " (serving " + status.versions() + "); deploy without --version, or change the policy");
+            }
             LOG.log(System.Logger.Level.INFO, "deployed model " + model + (newVersion ? " version " + version : " config"));
             return new Deployed(status, newVersion ? version : latest, List.copyOf(files.keySet()));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
             // Put the repository back as it was, so disk and what is served agree.
             if (newVersion) {
                 deleteTree(versionDir);
@@ -146,6 +154,9 @@ public final class ModelDeployer {
             }
             if (newModel) {
                 deleteTree(modelDir);
+            }
+            if (e instanceof DeployException && !newModel) {
+                store.load(model); // re-sync with the restored files (config.yaml may have changed)
             }
             throw e;
         }

@@ -82,6 +82,29 @@ public final class ModelRepository {
         return ModelConfigLoader.load(modelDir(model));
     }
 
+    /** The numbers of the version folders of {@code model}, whatever they hold; no config needed. */
+    public java.util.NavigableSet<Long> versionNumbers(String model) {
+        TreeSet<Long> out = new TreeSet<>();
+        Path dir = modelDir(model);
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (VERSION.matcher(name).matches() && Files.isDirectory(p)) {
+                    out.add(Long.parseLong(name));
+                }
+            }
+        } catch (IOException e) {
+            throw new ModelLoadException(model, "cannot list " + dir + ": " + e.getMessage());
+        }
+        return out;
+    }
+
+    /** The largest version number a folder may have. */
+    public static final long MAX_VERSION = 999_999_999_999_999_999L;
+
     /** Every complete version folder of {@code model}, ascending. */
     public NavigableMap<Long, VersionFiles> versions(String model, ModelConfig config) {
         Path dir = modelDir(model);

@@ -55,7 +55,7 @@ public final class ModelStore implements AutoCloseable {
      */
     public ModelLease acquire(String model, long version) {
         ServedModel m = models.get(model);
-        if (m == null) {
+        if (m == null || (m.snapshot().versions().isEmpty() && !repository.contains(model))) {
             if (repository.contains(model)) {
                 throw new ModelUnavailableException(Reason.NOT_READY, "model '" + model + "' is not loaded");
             }
@@ -78,6 +78,15 @@ public final class ModelStore implements AutoCloseable {
             // Retired between reading the snapshot and retaining: a newer snapshot is already out.
             Thread.onSpinWait();
         }
+    }
+
+    /** True for a model the repository has or the store serves: names worth a metrics label. */
+    public boolean knows(String model) {
+        if (!ModelNames.isValid(model)) {
+            return false;
+        }
+        ServedModel m = models.get(model);
+        return (m != null && !m.snapshot().versions().isEmpty()) || repository.contains(model);
     }
 
     /** The newest served version's config, to size queues before a lease is taken. */
@@ -129,14 +138,20 @@ public final class ModelStore implements AutoCloseable {
                 for (VersionFiles files : repository.selectedVersions(model, config)) {
                     loaded.add(loader.load(model, files, config));
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 loaded.forEach(v -> v.graph().release());
-                String message = describe(e);
+                if (e instanceof Error err) {
+                    m.failed("load failed: " + err);
+                    m.publish(before.with(before.versions().isEmpty() ? ModelState.FAILED : ModelState.READY));
+                    throw err;
+                }
+                RuntimeException re = (RuntimeException) e;
+                String message = describe(re);
                 m.failed(message);
                 m.publish(before.with(before.versions().isEmpty() ? ModelState.FAILED : ModelState.READY));
                 LOG.log(System.Logger.Level.WARNING, "model " + model + ": load failed: " + message
                         + (before.versions().isEmpty() ? "" : "; still serving versions " + before.versions().keySet()));
-                throw e instanceof ModelLoadException mle ? mle : new ModelLoadException(model, message, e);
+                throw re instanceof ModelLoadException mle ? mle : new ModelLoadException(model, message, re);
             }
             NavigableMap<Long, ModelVersion> next = new TreeMap<>();
             loaded.forEach(v -> next.put(v.version(), v));
@@ -203,7 +218,12 @@ public final class ModelStore implements AutoCloseable {
     /** Every model in the repository or the store, with its state, sorted by name. */
     public List<ModelStatus> index() {
         TreeSet<String> names = new TreeSet<>(repository.modelNames());
-        names.addAll(models.keySet());
+        models.forEach((name, m) -> {
+            // A model gone from disk is listed only while it still serves (until unloaded).
+            if (!m.snapshot().versions().isEmpty()) {
+                names.add(name);
+            }
+        });
         List<ModelStatus> out = new ArrayList<>();
         for (String name : names) {
             ServedModel m = models.get(name);
@@ -216,7 +236,7 @@ public final class ModelStore implements AutoCloseable {
     /** @throws ModelUnavailableException NOT_FOUND when neither the store nor the repository knows it */
     public ModelStatus status(String model) {
         ServedModel m = models.get(model);
-        if (m != null) {
+        if (m != null && (!m.snapshot().versions().isEmpty() || repository.contains(model))) {
             return status(m);
         }
         if (repository.contains(model)) {

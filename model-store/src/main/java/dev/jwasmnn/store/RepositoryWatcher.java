@@ -128,5 +128,11 @@ public final class RepositoryWatcher implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        try {
+            // A poll may be inside store.load: let it finish before the store is closed under it.
+            timer.awaitTermination(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

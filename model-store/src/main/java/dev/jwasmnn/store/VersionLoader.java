@@ -14,7 +14,10 @@ import dev.jwasmnn.nn.spi.Graph;
 import dev.jwasmnn.store.config.GpuPolicy;
 import dev.jwasmnn.store.config.ModelConfig;
 import dev.jwasmnn.store.config.TensorMetadata;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -54,7 +57,7 @@ final class VersionLoader {
                 }
             }
             if (config.warmup()) {
-                warmUp(model, where, graph);
+                warmUp(model, where, graph, warmupInputs(model, where, files, config, graph));
             }
             return new ModelVersion(model, files, config, shared, guest,
                     Duration.ofNanos(System.nanoTime() - start), warning[0]);
@@ -112,14 +115,89 @@ final class VersionLoader {
         }
     }
 
-    /** One inference on zeros (dynamic dimensions as 1), so the first request pays no lazy init. */
-    private static void warmUp(String model, String where, Graph graph) {
-        if (graph.inputs().stream().anyMatch(s -> !s.isSupported())) {
+    /**
+     * The configured warm-up tensors, read and shaped: each file's bytes for input i, with the
+     * shape from the config's declared inputs or the model's, one dynamic dimension inferred
+     * from the byte count. Null when none are configured (zeros then).
+     */
+    private static List<Tensor> warmupInputs(String model, String where, VersionFiles files, ModelConfig config,
+            Graph graph) {
+        List<String> names = config.warmupInputs();
+        if (names.isEmpty()) {
+            return null;
+        }
+        List<TensorSpec> specs = graph.inputs();
+        if (names.size() != specs.size()) {
+            throw new ModelLoadException(model, where + ": warmup_inputs lists " + names.size()
+                    + " file(s) but the model has " + specs.size() + " input(s)");
+        }
+        Path modelDir = files.directory().getParent();
+        List<Tensor> out = new java.util.ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            TensorSpec spec = specs.get(i);
+            if (!spec.isSupported()) {
+                throw new ModelLoadException(model, where + ": input " + spec.name() + " has type "
+                        + spec.nativeType() + ", which cannot be warmed up from a file");
+            }
+            Path file = modelDir.resolve(names.get(i)).normalize();
+            byte[] bytes;
+            try {
+                Path real = file.toRealPath();
+                if (!real.startsWith(modelDir.toRealPath())) {
+                    throw new ModelLoadException(model, where + ": warm-up file " + file + " leads outside the model folder");
+                }
+                bytes = Files.readAllBytes(real);
+            } catch (IOException e) {
+                throw new ModelLoadException(model, where + ": cannot read warm-up file " + file + ": " + e);
+            }
+            long[] shape = i < config.inputs().size() ? config.inputs().get(i).shape() : spec.shape();
+            try {
+                out.add(Tensor.of(spec.type(), inferDynamic(model, where, spec, shape, bytes.length), bytes));
+            } catch (WasiNnException e) {
+                throw new ModelLoadException(model, where + ": warm-up file " + names.get(i) + " does not fit input "
+                        + spec.name() + ": " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    private static long[] inferDynamic(String model, String where, TensorSpec spec, long[] shape, long bytes) {
+        long known = spec.type().byteSize();
+        int dynamic = -1;
+        for (int k = 0; k < shape.length; k++) {
+            if (shape[k] < 0) {
+                if (dynamic >= 0) {
+                    throw new ModelLoadException(model, where + ": input " + spec.name() + " has shape "
+                            + java.util.Arrays.toString(shape) + " with several dynamic dimensions; declare its"
+                            + " warm-up shape under inputs: in config.yaml");
+                }
+                dynamic = k;
+            } else {
+                known *= shape[k];
+            }
+        }
+        long[] out = shape.clone();
+        if (dynamic >= 0) {
+            if (known == 0 || bytes % known != 0) {
+                throw new ModelLoadException(model, where + ": warm-up file for " + spec.name() + " has " + bytes
+                        + " bytes, not a whole number of " + java.util.Arrays.toString(shape) + " tensors");
+            }
+            out[dynamic] = bytes / known;
+        }
+        return out;
+    }
+
+    /** One inference on the configured tensors or on zeros (dynamic dimensions as 1). */
+    private static void warmUp(String model, String where, Graph graph, List<Tensor> given) {
+        if (given == null && graph.inputs().stream().anyMatch(s -> !s.isSupported())) {
             LOG.log(System.Logger.Level.INFO, "model " + model + " " + where + ": warm-up skipped (input types)");
             return;
         }
         try (ExecutionContext ctx = graph.newContext()) {
-            for (int i = 0; i < graph.inputs().size(); i++) {
+            for (int i = 0; given != null && i < given.size(); i++) {
+                ctx.setInput(i, given.get(i));
+            }
+            for (int i = 0; given == null && i < graph.inputs().size(); i++) {
                 TensorSpec spec = graph.inputs().get(i);
                 long[] dims = spec.shape();
                 for (int k = 0; k < dims.length; k++) {
@@ -134,7 +212,8 @@ final class VersionLoader {
             }
             ctx.compute();
         } catch (WasiNnException e) {
-            throw new ModelLoadException(model, where + ": warm-up inference on zeros failed: " + e.getMessage()
+            throw new ModelLoadException(model, where + ": warm-up inference " + (given == null ? "on zeros" : "on warmup_inputs")
+                    + " failed: " + e.getMessage()
                     + " (set 'warmup: false' in config.yaml if the model cannot run on zeros)", e);
         }
     }

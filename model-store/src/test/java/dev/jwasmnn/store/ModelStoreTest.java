@@ -173,6 +173,25 @@ class ModelStoreTest {
     }
 
     @Test
+    void aConfiguredWarmUpInputIsUsedAndChecked(@TempDir Path repo) throws Exception {
+        try (StoreFixture f = new StoreFixture(repo)) {
+            f.version("tiny", 1, "tiny.onnx");
+            f.write("tiny/warmup/x.bin", Files.readAllBytes(TestAssets.model("tiny.in.f32")));
+            f.write("tiny/config.yaml", "warmup_inputs: [warmup/x.bin]\n");
+            assertThat(f.store.load("tiny").state()).isEqualTo(ModelState.READY);
+
+            f.write("tiny/warmup/x.bin", new byte[12]);
+            assertThatThrownBy(() -> f.store.load("tiny")).hasMessageContaining("warm-up file warmup/x.bin")
+                    .hasMessageContaining("16 bytes");
+            f.write("tiny/config.yaml", "warmup_inputs: [a.bin, b.bin]\n");
+            assertThatThrownBy(() -> f.store.load("tiny")).hasMessageContaining("lists 2 file(s)");
+            f.write("tiny/config.yaml", "warmup_inputs: [../../etc/passwd]\n");
+            assertThatThrownBy(() -> f.store.load("tiny")).hasMessageContaining("key 'warmup_inputs[0]'");
+            assertThat(f.store.status("tiny").versions()).containsExactly(1L);
+        }
+    }
+
+    @Test
     void theConfigMustDescribeTheModel(@TempDir Path repo) {
         try (StoreFixture f = new StoreFixture(repo)) {
             f.version("tiny", 1, "tiny.onnx");

@@ -20,7 +20,9 @@ import java.util.Optional;
  * @param maxQueue requests that may wait for a slot; more are refused with 503
  * @param deadline wall time per request: queue, guest and compute
  * @param versionPolicy which versions on disk are served
- * @param warmup whether a load runs one inference on zeros before the version is ready
+ * @param warmup whether a load runs one inference before the version is ready
+ * @param warmupInputs files (relative to the model folder) holding each input's raw little-endian
+ *     bytes for that inference; empty = zeros
  * @param drainTimeout how long a reload or unload waits for in-flight requests of an old version
  */
 public record ModelConfig(
@@ -35,11 +37,13 @@ public record ModelConfig(
         Duration deadline,
         VersionPolicy versionPolicy,
         boolean warmup,
+        List<String> warmupInputs,
         Duration drainTimeout) {
 
     public ModelConfig {
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
+        warmupInputs = List.copyOf(warmupInputs);
     }
 
     public static int defaultConcurrency() {
@@ -49,6 +53,6 @@ public record ModelConfig(
     public static ModelConfig defaults() {
         return new ModelConfig(Optional.empty(), ExecutionTarget.CPU, GpuPolicy.FAIL, List.of(), List.of(),
                 Optional.empty(), defaultConcurrency(), 64, Duration.ofSeconds(30), new VersionPolicy.Latest(1),
-                true, Duration.ofSeconds(30));
+                true, List.of(), Duration.ofSeconds(30));
     }
 }

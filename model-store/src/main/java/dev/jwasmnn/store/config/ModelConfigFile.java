@@ -19,6 +19,7 @@ record ModelConfigFile(
         String deadline,
         VersionPolicyFile versionPolicy,
         Boolean warmup,
+        List<String> warmupInputs,
         String drainTimeout) {
 
     record TensorFile(String name, String datatype, List<Long> shape) {}

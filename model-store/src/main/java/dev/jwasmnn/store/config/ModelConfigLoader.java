@@ -145,7 +145,26 @@ public final class ModelConfigLoader {
                     duration("deadline", f.deadline(), d.deadline()),
                     versionPolicy(f.versionPolicy(), d.versionPolicy()),
                     f.warmup() == null ? d.warmup() : f.warmup(),
+                    warmupInputs(f),
                     duration("drain_timeout", f.drainTimeout(), d.drainTimeout()));
+        }
+
+        private List<String> warmupInputs(ModelConfigFile f) {
+            if (f.warmupInputs() == null) {
+                return List.of();
+            }
+            if (Boolean.FALSE.equals(f.warmup())) {
+                fail("warmup_inputs", "warmup is false, so these files would never be used");
+            }
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < f.warmupInputs().size(); i++) {
+                String v = f.warmupInputs().get(i);
+                if (v == null) {
+                    fail("warmup_inputs[" + i + "]", "a file name is required");
+                }
+                out.add(relativeFile("warmup_inputs[" + i + "]", v));
+            }
+            return out;
         }
 
         private GraphEncoding backend(String value) {
