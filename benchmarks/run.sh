@@ -22,5 +22,5 @@ fi
 out="benchmarks/results/jmh-$(date -u +%Y%m%dT%H%M%SZ).json"
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Djwasmnn.root="$ROOT" \
     -cp "benchmarks/target/classes:benchmarks/target/lib/*" org.openjdk.jmh.Main \
-    -jvmArgsAppend "-Djwasmnn.root=$ROOT" -rf json -rff "$out" "$@"
+    -jvmArgsAppend "-Djwasmnn.root=$ROOT -Xss4m" -rf json -rff "$out" "$@"
 python3 benchmarks/summarize.py "$out"

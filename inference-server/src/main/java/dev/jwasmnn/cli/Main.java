@@ -1,5 +1,6 @@
 package dev.jwasmnn.cli;
 
+import dev.jwasmnn.nn.NativeStack;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -33,6 +34,9 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         Logging.configure();
-        System.exit(commandLine().execute(args));
+        // Commands create ONNX Runtime sessions on this thread: give it the native stack, so
+        // `java -jar` without -Xss works too.
+        int code = NativeStack.call("jwasm-nn", () -> commandLine().execute(args));
+        System.exit(code);
     }
 }

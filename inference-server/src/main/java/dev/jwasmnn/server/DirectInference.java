@@ -1,5 +1,6 @@
 package dev.jwasmnn.server;
 
+import dev.jwasmnn.nn.NativeStack;
 import dev.jwasmnn.nn.NnErrno;
 import dev.jwasmnn.nn.Tensor;
 import dev.jwasmnn.nn.WasiNnException;
@@ -18,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs a model's graph for an Open Inference Protocol request, without a guest. The compute
@@ -31,12 +31,7 @@ final class DirectInference implements AutoCloseable {
     private final ExecutorService computeThreads;
 
     DirectInference() {
-        AtomicInteger ids = new AtomicInteger();
-        this.computeThreads = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "jwasm-compute-" + ids.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.computeThreads = Executors.newCachedThreadPool(NativeStack.threads("jwasm-compute"));
     }
 
     /** The encoded response, written into one array while the outputs are still alive. */

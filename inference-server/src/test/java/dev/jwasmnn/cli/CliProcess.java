@@ -23,9 +23,8 @@ record CliProcess(int exitCode, byte[] stdoutBytes, String stderr) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
-        // The launcher's flags: with Helidon on the class path, a main thread with the default
-        // stack crashed natively (SIGSEGV, no hs_err) during the run; ./jwasm-nn passes -Xss4m.
-        command.add("-Xss4m");
+        // No -Xss on purpose: Main runs commands on a thread with the native stack (NativeStack),
+        // so `java -jar jwasm-nn.jar` works without the launcher's flags.
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());

@@ -42,7 +42,7 @@ class ServeCommandTest {
                 """.formatted(repo));
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xss4m",
+                "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "serve", "--config", config.toString(), "--no-access-log"));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

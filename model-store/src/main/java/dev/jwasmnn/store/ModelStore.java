@@ -1,6 +1,7 @@
 package dev.jwasmnn.store;
 
 import dev.jwasmnn.guest.GuestRunner;
+import dev.jwasmnn.nn.NativeStack;
 import dev.jwasmnn.nn.WasiNnException;
 import dev.jwasmnn.nn.registry.Backends;
 import dev.jwasmnn.nn.registry.SharedGraph;
@@ -136,7 +137,8 @@ public final class ModelStore implements AutoCloseable {
                 ModelConfig config = repository.config(model);
                 drain = config.drainTimeout();
                 for (VersionFiles files : repository.selectedVersions(model, config)) {
-                    loaded.add(loader.load(model, files, config));
+                    // Native session creation needs more stack than a default or carrier thread has.
+                    loaded.add(NativeStack.call("jwasm-load-" + model, () -> loader.load(model, files, config)));
                 }
             } catch (RuntimeException | Error e) {
                 loaded.forEach(v -> v.graph().release());

@@ -5,6 +5,9 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 
 /**
@@ -12,9 +15,50 @@ import java.nio.charset.Charset;
  * a refused {@code memory.grow} so a guest that dies of it is reported as hitting the memory
  * limit rather than as an anonymous trap. Every other call is forwarded unchanged.
  */
-final class CappedMemory implements Memory {
+final class CappedMemory implements Memory, BulkCopyMemory {
+    /**
+     * ByteArrayMemory keeps its bytes in 64 KiB pages it does not expose; reading them directly
+     * saves a copy per tensor. Null when this Chicory version has no such field (then the
+     * public readBytes is used).
+     */
+    private static final VarHandle PAGES = pagesHandle();
+
     private final ByteArrayMemory delegate;
     private volatile int refusedGrowPages;
+
+    private static VarHandle pagesHandle() {
+        try {
+            VarHandle h = MethodHandles.privateLookupIn(ByteArrayMemory.class, MethodHandles.lookup())
+                    .findVarHandle(ByteArrayMemory.class, "pages", byte[][].class);
+            return h;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Whether {@link #copyTo} reads the pages directly (one copy) on this Chicory version. */
+    static boolean copiesDirectly() {
+        return PAGES != null;
+    }
+
+    @Override
+    public void copyTo(int addr, int length, ByteBuffer target) {
+        byte[][] pages = PAGES == null ? null : (byte[][]) PAGES.get(delegate);
+        if (pages == null) {
+            target.put(delegate.readBytes(addr, length));
+            return;
+        }
+        int a = addr;
+        int remaining = length;
+        while (remaining > 0) {
+            int page = a >>> 16;
+            int offset = a & 0xFFFF;
+            int n = Math.min(remaining, PAGE_SIZE - offset);
+            target.put(pages[page], offset, n);
+            a += n;
+            remaining -= n;
+        }
+    }
 
     CappedMemory(MemoryLimits limits) {
         this.delegate = new ByteArrayMemory(limits);

@@ -470,7 +470,7 @@ public final class GuestRunner implements AutoCloseable {
     public static final class Builder {
         private final List<HostExtension> extensions = new ArrayList<>();
         private GuestLimits limits = GuestLimits.DEFAULT;
-        private long threadStackBytes = 8L << 20;
+        private long threadStackBytes = dev.jwasmnn.nn.NativeStack.BYTES;
         private boolean onCallerThread;
 
         public Builder extension(HostExtension extension) {

@@ -42,6 +42,10 @@ final class GuestMemory {
     /** Copies [ptr, ptr + length) into {@code target} in chunks of {@code chunk} bytes. */
     void copyTo(int ptr, int length, java.nio.ByteBuffer target, int chunk) {
         check(ptr, Integer.toUnsignedLong(length), "tensor data");
+        if (memory instanceof dev.jwasmnn.guest.BulkCopyMemory bulk) {
+            bulk.copyTo(ptr, length, target);
+            return;
+        }
         for (int done = 0; done < length; done += chunk) {
             int n = Math.min(chunk, length - done);
             target.put(memory.readBytes(ptr + done, n));
