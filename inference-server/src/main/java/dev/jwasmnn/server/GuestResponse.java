@@ -2,6 +2,7 @@ package dev.jwasmnn.server;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,10 +15,11 @@ import java.util.Set;
  *
  * @param status HTTP status
  * @param contentType the body's media type
- * @param headers other headers the guest set, in order
+ * @param headers other headers the guest set, in order; a repeated name (Set-Cookie, Link) keeps
+ *     every value
  * @param body offset and length into {@code bytes}
  */
-record GuestResponse(int status, String contentType, List<Map.Entry<String, String>> headers,
+record GuestResponse(int status, String contentType, Map<String, List<String>> headers,
         byte[] bytes, int offset, int length) {
 
     /** Headers a guest may not set: the server frames the response itself. */
@@ -27,7 +29,7 @@ record GuestResponse(int status, String contentType, List<Map.Entry<String, Stri
     private static final int MAX_HEADER_BYTES = 16 * 1024;
 
     static GuestResponse body(byte[] stdout, String contentType) {
-        return new GuestResponse(200, contentType, List.of(), stdout, 0, stdout.length);
+        return new GuestResponse(200, contentType, Map.of(), stdout, 0, stdout.length);
     }
 
     /**
@@ -38,7 +40,7 @@ record GuestResponse(int status, String contentType, List<Map.Entry<String, Stri
     static GuestResponse cgi(byte[] out, String defaultContentType) {
         int status = 200;
         String contentType = defaultContentType;
-        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        Map<String, List<String>> headers = new LinkedHashMap<>();
         int pos = 0;
         while (true) {
             int eol = indexOf(out, pos, (byte) '\n');
@@ -72,7 +74,7 @@ record GuestResponse(int status, String contentType, List<Map.Entry<String, Stri
             } else if (RESERVED.contains(lower)) {
                 throw malformed("the guest may not set the " + name + " header");
             } else {
-                headers.add(Map.entry(name, value));
+                headers.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
             }
             pos = eol + 1;
         }

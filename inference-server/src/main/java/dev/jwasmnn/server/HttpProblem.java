@@ -26,14 +26,6 @@ public final class HttpProblem extends RuntimeException {
         return new HttpProblem(400, message);
     }
 
-    public static HttpProblem notFound(String message) {
-        return new HttpProblem(404, message);
-    }
-
-    public static HttpProblem unavailable(String message) {
-        return new HttpProblem(503, message);
-    }
-
     public static HttpProblem deadline(String message) {
         return new HttpProblem(504, message);
     }

@@ -113,42 +113,11 @@ final class InferenceRoutes {
                 ModelVersion version = lease.version();
                 versionLabel = Long.toString(version.version());
                 long deadline = AdmissionQueue.deadlineAfter(timings.startNanos, deadline(req, version));
-                if (protocol == Protocol.V1 && version.guest().isPresent()) {
-                    GuestCall.Request guestRequest = new GuestCall.Request(requestId,
-                            req.headers().contentType().map(Object::toString).orElse(null),
-                            req.query().rawValue(), headers(req), body);
-                    GuestResponse out;
-                    try (AdmissionQueue.Permit permit = admit(model, version, deadline, timings, res)) {
-                        out = guests.call(lease, guestRequest, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())),
-                                timings);
-                    }
-                    res.status(Status.create(out.status()));
-                    res.header(HeaderNames.CONTENT_TYPE, out.contentType());
-                    // Repeated names (Set-Cookie, Link) keep every value.
-                    Map<String, List<String>> grouped = new LinkedHashMap<>();
-                    out.headers().forEach(h -> grouped.computeIfAbsent(h.getKey(), k -> new java.util.ArrayList<>())
-                            .add(h.getValue()));
-                    grouped.forEach((name, values) -> res.header(HeaderNames.create(name), values.toArray(String[]::new)));
-                    res.send(out.bytes(), out.offset(), out.length());
-                    status = out.status();
-                    bytesOut = out.length();
-                } else {
-                    Graph graph = version.graph().graph();
-                    InferRequest request = InferRequestDecoder.decode(body, inferenceHeaderLength(req), graph.inputs());
-                    List<Tensor> inputs = ModelInputBinder.bindInputs(request, graph.inputs());
-                    ModelInputBinder.checkRequestedOutputs(request, graph.outputs());
-                    DirectInference.Result result;
-                    try (AdmissionQueue.Permit permit = admit(model, version, deadline, timings, res)) {
-                        result = direct.infer(version, request, inputs, deadline, timings);
-                    }
-                    res.status(Status.OK_200);
-                    res.header(HeaderNames.CONTENT_TYPE, result.response().contentType());
-                    result.response().inferenceHeaderLength()
-                            .ifPresent(n -> res.header(Http.INFERENCE_HEADER_LENGTH, Integer.toString(n)));
-                    res.send(result.body());
-                    status = 200;
-                    bytesOut = result.body().length;
-                }
+                Sent sent = protocol == Protocol.V1 && version.guest().isPresent()
+                        ? throughGuest(req, res, lease, body, requestId, deadline, timings)
+                        : direct(req, res, version, body, deadline, timings);
+                status = sent.status();
+                bytesOut = sent.bytes();
             }
         } catch (HttpProblem e) {
             status = e.status();
@@ -187,6 +156,42 @@ final class InferenceRoutes {
                     status, total / 1000, timings.readNanos / 1000, timings.queueNanos / 1000, timings.guestNanos / 1000,
                     timings.computeNanos / 1000, bytesIn, bytesOut, error == null ? "" : " error=\"" + error + "\""));
         }
+    }
+
+    /** What went back to the client. */
+    private record Sent(int status, long bytes) {}
+
+    private Sent throughGuest(ServerRequest req, ServerResponse res, ModelLease lease, byte[] body, String requestId,
+            long deadline, RequestTimings timings) {
+        GuestCall.Request guestRequest = new GuestCall.Request(requestId,
+                req.headers().contentType().map(Object::toString).orElse(null), req.query().rawValue(), headers(req), body);
+        GuestResponse out;
+        try (AdmissionQueue.Permit permit = admit(lease.version().model(), lease.version(), deadline, timings, res)) {
+            out = guests.call(lease, guestRequest, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())), timings);
+        }
+        res.status(Status.create(out.status()));
+        res.header(HeaderNames.CONTENT_TYPE, out.contentType());
+        out.headers().forEach((name, values) -> res.header(HeaderNames.create(name), values.toArray(String[]::new)));
+        res.send(out.bytes(), out.offset(), out.length());
+        return new Sent(out.status(), out.length());
+    }
+
+    private Sent direct(ServerRequest req, ServerResponse res, ModelVersion version, byte[] body, long deadline,
+            RequestTimings timings) {
+        Graph graph = version.graph().graph();
+        InferRequest request = InferRequestDecoder.decode(body, inferenceHeaderLength(req), graph.inputs());
+        List<Tensor> inputs = ModelInputBinder.bindInputs(request, graph.inputs());
+        ModelInputBinder.checkRequestedOutputs(request, graph.outputs());
+        DirectInference.Result result;
+        try (AdmissionQueue.Permit permit = admit(version.model(), version, deadline, timings, res)) {
+            result = direct.infer(version, request, inputs, deadline, timings);
+        }
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, result.response().contentType());
+        result.response().inferenceHeaderLength()
+                .ifPresent(n -> res.header(Http.INFERENCE_HEADER_LENGTH, Integer.toString(n)));
+        res.send(result.body());
+        return new Sent(200, result.body().length);
     }
 
     private AdmissionQueue.Permit admit(String model, ModelVersion version, long deadline, RequestTimings timings,

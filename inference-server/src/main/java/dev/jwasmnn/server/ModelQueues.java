@@ -22,7 +22,8 @@ final class ModelQueues {
                 return created;
             });
         }
-        q.resize(config.concurrency(), config.maxQueue());
+        // Once per served config, not per request: resizing takes the queue's lock.
+        q.resizeFor(config);
         return q;
     }
 }

@@ -156,7 +156,11 @@ public final class ModelDeployer {
                 deleteTree(modelDir);
             }
             if (e instanceof DeployException && !newModel) {
-                store.load(model); // re-sync with the restored files (config.yaml may have changed)
+                try {
+                    store.load(model); // re-sync with the restored files (config.yaml may have changed)
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again); // keep the reason the caller asked about
+                }
             }
             throw e;
         }

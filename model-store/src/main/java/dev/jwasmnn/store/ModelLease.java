@@ -41,9 +41,7 @@ public final class ModelLease implements AutoCloseable {
                 long wanted = request.version().orElse(version.version());
                 graph = wanted == version.version() ? retain(version.graph()) : store.acquireGraph(request.name(), wanted);
             } else if (grants.contains(request.name())) {
-                graph = request.version().isPresent()
-                        ? store.acquireGraph(request.name(), request.version().getAsLong())
-                        : store.acquireGraph(request.name(), -1);
+                graph = store.acquireGraph(request.name(), request.version().orElse(-1));
             } else {
                 throw WasiNnException.notFound("graph '%s' is not granted to model '%s' (its config's guest.grants"
                         + " lists the models its guest may load)", request.name(), version.model());

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -202,10 +201,5 @@ public final class ModelRepository {
         } catch (IOException e) {
             throw new ModelLoadException(model, "cannot read " + p + ": " + e.getMessage());
         }
-    }
-
-    /** True for a regular, non-symlink file: used where writers must not plant links. */
-    static boolean isPlainFile(Path p) {
-        return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
     }
 }

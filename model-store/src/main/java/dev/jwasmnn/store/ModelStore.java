@@ -90,15 +90,6 @@ public final class ModelStore implements AutoCloseable {
         return (m != null && !m.snapshot().versions().isEmpty()) || repository.contains(model);
     }
 
-    /** The newest served version's config, to size queues before a lease is taken. */
-    public Optional<ModelConfig> servingConfig(String model) {
-        ServedModel m = models.get(model);
-        if (m == null || m.snapshot().versions().isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(m.snapshot().versions().lastEntry().getValue().config());
-    }
-
     /** A graph for a guest's {@code load_by_name}: retained once for the guest's handle. */
     SharedGraph acquireGraph(String model, long version) {
         try {
@@ -160,7 +151,8 @@ public final class ModelStore implements AutoCloseable {
             m.clearError();
             m.publish(new ServedModel.Snapshot(ModelState.READY, next));
             LOG.log(System.Logger.Level.INFO, "model " + model + ": serving versions " + next.keySet()
-                    + (before.versions().isEmpty() ? "" : " (was " + before.versions().keySet() + ")"));
+                    + (before.versions().isEmpty() ? "" : " (was " + before.versions().keySet() + ")") + ", loaded in "
+                    + loaded.stream().mapToLong(v -> v.loadTime().toMillis()).sum() + " ms");
             retire(before.versions().values(), drain);
             return status(m);
         } finally {

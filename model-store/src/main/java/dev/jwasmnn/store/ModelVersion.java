@@ -4,7 +4,6 @@ import dev.jwasmnn.guest.GuestModule;
 import dev.jwasmnn.nn.registry.SharedGraph;
 import dev.jwasmnn.store.config.ModelConfig;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -20,7 +19,6 @@ public final class ModelVersion {
     private final ModelConfig config;
     private final SharedGraph graph;
     private final GuestModule guest;
-    private final Instant loadedAt;
     private final Duration loadTime;
     private final String warning;
 
@@ -32,7 +30,6 @@ public final class ModelVersion {
         this.config = config;
         this.graph = graph;
         this.guest = guest;
-        this.loadedAt = Instant.now();
         this.loadTime = loadTime;
         this.warning = warning;
     }
@@ -61,10 +58,6 @@ public final class ModelVersion {
         return Optional.ofNullable(guest);
     }
 
-    public Instant loadedAt() {
-        return loadedAt;
-    }
-
     public Duration loadTime() {
         return loadTime;
     }
@@ -72,11 +65,6 @@ public final class ModelVersion {
     /** A load-time warning (GPU fallback ...), or empty. */
     public String warning() {
         return warning;
-    }
-
-    /** Requests and guest handles still using the graph, not counting the store's own reference. */
-    public int users(boolean served) {
-        return Math.max(0, graph.references() - (served ? 1 : 0));
     }
 
     @Override

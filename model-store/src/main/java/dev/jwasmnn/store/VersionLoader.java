@@ -100,7 +100,7 @@ final class VersionLoader {
         for (int i = 0; i < declared.size(); i++) {
             TensorMetadata d = declared.get(i);
             TensorSpec a = actual.get(i);
-            String actualType = a.type() == null ? a.nativeType() : Datatypes.name(a.type());
+            String actualType = a.type() == null ? a.nativeType() : a.type().datatype();
             boolean shapeOk = d.shape().length == a.shape().length;
             for (int k = 0; shapeOk && k < d.shape().length; k++) {
                 long dd = d.shape()[k];
@@ -187,28 +187,15 @@ final class VersionLoader {
         return out;
     }
 
-    /** One inference on the configured tensors or on zeros (dynamic dimensions as 1). */
+    /** One inference on the configured tensors, or on zeros when none are configured. */
     private static void warmUp(String model, String where, Graph graph, List<Tensor> given) {
-        if (given == null && graph.inputs().stream().anyMatch(s -> !s.isSupported())) {
-            LOG.log(System.Logger.Level.INFO, "model " + model + " " + where + ": warm-up skipped (input types)");
+        List<Tensor> inputs = given != null ? given : zeros(model, where, graph);
+        if (inputs == null) {
             return;
         }
         try (ExecutionContext ctx = graph.newContext()) {
-            for (int i = 0; given != null && i < given.size(); i++) {
-                ctx.setInput(i, given.get(i));
-            }
-            for (int i = 0; given == null && i < graph.inputs().size(); i++) {
-                TensorSpec spec = graph.inputs().get(i);
-                long[] dims = spec.shape();
-                for (int k = 0; k < dims.length; k++) {
-                    dims[k] = dims[k] < 0 ? 1 : dims[k];
-                }
-                long bytes = Tensor.byteLength(spec.type(), dims);
-                if (bytes > (256L << 20)) {
-                    LOG.log(System.Logger.Level.INFO, "model " + model + " " + where + ": warm-up skipped (input too large)");
-                    return;
-                }
-                ctx.setInput(i, Tensor.of(spec.type(), dims, ByteBuffer.allocate((int) bytes)));
+            for (int i = 0; i < inputs.size(); i++) {
+                ctx.setInput(i, inputs.get(i));
             }
             ctx.compute();
         } catch (WasiNnException e) {
@@ -216,5 +203,27 @@ final class VersionLoader {
                     + " failed: " + e.getMessage()
                     + " (set 'warmup: false' in config.yaml if the model cannot run on zeros)", e);
         }
+    }
+
+    /** Zero tensors for every input, dynamic dimensions as 1; null (skip) when that cannot be done. */
+    private static List<Tensor> zeros(String model, String where, Graph graph) {
+        List<Tensor> out = new java.util.ArrayList<>();
+        for (TensorSpec spec : graph.inputs()) {
+            if (!spec.isSupported()) {
+                LOG.log(System.Logger.Level.INFO, "model " + model + " " + where + ": warm-up skipped (input types)");
+                return null;
+            }
+            long[] dims = spec.shape();
+            for (int k = 0; k < dims.length; k++) {
+                dims[k] = dims[k] < 0 ? 1 : dims[k];
+            }
+            long bytes = Tensor.byteLength(spec.type(), dims);
+            if (bytes > (256L << 20)) {
+                LOG.log(System.Logger.Level.INFO, "model " + model + " " + where + ": warm-up skipped (input too large)");
+                return null;
+            }
+            out.add(Tensor.of(spec.type(), dims, ByteBuffer.allocate((int) bytes)));
+        }
+        return out;
     }
 }

@@ -6,17 +6,27 @@ package dev.jwasmnn.nn;
  * {@link dev.jwasmnn.nn.abi.TensorTypeNumbering}, not here.
  */
 public enum TensorType {
-    F16(2),
-    F32(4),
-    F64(8),
-    U8(1),
-    I32(4),
-    I64(8);
+    F16(2, "FP16"),
+    F32(4, "FP32"),
+    F64(8, "FP64"),
+    U8(1, "UINT8"),
+    I32(4, "INT32"),
+    I64(8, "INT64");
 
     private final int byteSize;
+    private final String datatype;
 
-    TensorType(int byteSize) {
+    TensorType(int byteSize, String datatype) {
         this.byteSize = byteSize;
+        this.datatype = datatype;
+    }
+
+    /**
+     * The name the Open Inference Protocol (KServe V2, Triton) and model configs use for this
+     * type, e.g. {@code FP32}.
+     */
+    public String datatype() {
+        return datatype;
     }
 
     /** Bytes per element. */

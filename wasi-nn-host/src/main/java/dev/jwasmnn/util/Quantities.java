@@ -54,10 +54,4 @@ public final class Quantities {
         }
         return d;
     }
-
-    /** The shortest exact spelling, e.g. {@code 250ms}, {@code 30s}. */
-    public static String format(Duration d) {
-        long ms = d.toMillis();
-        return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
-    }
 }

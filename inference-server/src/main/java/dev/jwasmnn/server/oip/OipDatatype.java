@@ -36,19 +36,12 @@ public enum OipDatatype {
 
     /** The protocol datatype for a tensor type; every tensor type has one. */
     public static OipDatatype of(TensorType type) {
-        return switch (type) {
-            case F16 -> FP16;
-            case F32 -> FP32;
-            case F64 -> FP64;
-            case U8 -> UINT8;
-            case I32 -> INT32;
-            case I64 -> INT64;
-        };
+        return valueOf(type.datatype());
     }
 
-    /** Shorthand for {@code of(type).name()}. */
+    /** Shorthand for {@code of(type).name()}, which is {@link TensorType#datatype()}. */
     public static String nameOf(TensorType type) {
-        return of(type).name();
+        return type.datatype();
     }
 
     /**

@@ -10,7 +10,8 @@ import java.util.Locale;
  * model when it loads, so a config that disagrees with its model never serves.
  */
 public record TensorMetadata(String name, String datatype, long[] shape) {
-    public static final List<String> DATATYPES = List.of("FP16", "FP32", "FP64", "UINT8", "INT32", "INT64");
+    public static final List<String> DATATYPES =
+            java.util.Arrays.stream(dev.jwasmnn.nn.TensorType.values()).map(dev.jwasmnn.nn.TensorType::datatype).toList();
 
     public TensorMetadata {
         datatype = datatype.toUpperCase(Locale.ROOT);

@@ -69,7 +69,6 @@ final class OnnxRuntimeBackend implements Backend {
     private Graph open(ExecutionTarget target, String device, String source, SessionFactory factory) {
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
             opts.setOptimizationLevel(options.optimizationLevel());
-            opts.setCPUArenaAllocator(options.cpuArena());
             if (OrtEnvironments.usesSharedThreadPool()) {
                 opts.disablePerSessionThreads();
             } else {

@@ -15,13 +15,11 @@ import java.util.Locale;
  *       when many concurrent guests need the cores more than one inference needs low latency)</li>
  *   <li>{@code onnxruntime.thread_pool}: {@code shared} (default: one pool for all sessions, see
  *       {@link OrtEnvironments}) or {@code per_session}</li>
- *   <li>{@code onnxruntime.cpu_arena}: whether a session keeps its own CPU memory arena
- *       (default true)</li>
  * </ul>
  */
 record OnnxRuntimeOptions(
         int intraOpThreads, int interOpThreads, OptLevel optimizationLevel, boolean allowSpinning,
-        boolean sharedThreadPool, boolean cpuArena) {
+        boolean sharedThreadPool) {
 
     static OnnxRuntimeOptions from(BackendSettings settings) {
         int cores = Runtime.getRuntime().availableProcessors();
@@ -44,11 +42,6 @@ record OnnxRuntimeOptions(
         if (!pool.equals("shared") && !pool.equals("per_session")) {
             throw new IllegalArgumentException("setting onnxruntime.thread_pool=" + pool + " must be shared or per_session");
         }
-        String arena = settings.get("onnxruntime.cpu_arena").orElse("true").toLowerCase(Locale.ROOT);
-        if (!arena.equals("true") && !arena.equals("false")) {
-            throw new IllegalArgumentException("setting onnxruntime.cpu_arena=" + arena + " must be true or false");
-        }
-        return new OnnxRuntimeOptions(intra, inter, opt, Boolean.parseBoolean(spin), pool.equals("shared"),
-                Boolean.parseBoolean(arena));
+        return new OnnxRuntimeOptions(intra, inter, opt, Boolean.parseBoolean(spin), pool.equals("shared"));
     }
 }
