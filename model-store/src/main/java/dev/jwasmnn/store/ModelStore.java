@@ -20,6 +20,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Serves the models of a {@link ModelRepository}: loads versions, hands requests a
@@ -34,6 +36,11 @@ public final class ModelStore implements AutoCloseable {
     private final ModelRepository repository;
     private final VersionLoader loader;
     private final Map<String, ServedModel> models = new ConcurrentHashMap<>();
+    // Loads run on a few long-lived threads with a native-sized stack, so the native memory a
+    // reload frees is reused by the next load instead of piling up in new per-thread arenas.
+    private final ExecutorService loaders = Executors.newFixedThreadPool(
+            Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)),
+            NativeStack.threads("jwasm-loader"));
     private volatile boolean closed;
 
     public ModelStore(ModelRepository repository, Backends backends, GuestRunner runner) {
@@ -128,8 +135,7 @@ public final class ModelStore implements AutoCloseable {
                 ModelConfig config = repository.config(model);
                 drain = config.drainTimeout();
                 for (VersionFiles files : repository.selectedVersions(model, config)) {
-                    // Native session creation needs more stack than a default or carrier thread has.
-                    loaded.add(NativeStack.call("jwasm-load-" + model, () -> loader.load(model, files, config)));
+                    loaded.add(NativeStack.callOn(loaders, () -> loader.load(model, files, config)));
                 }
             } catch (RuntimeException | Error e) {
                 loaded.forEach(v -> v.graph().release());
@@ -307,5 +313,6 @@ public final class ModelStore implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "unloading " + name + " failed", e);
             }
         }
+        loaders.shutdown();
     }
 }

@@ -1,6 +1,9 @@
 package dev.jwasmnn.nn;
 
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -54,17 +57,47 @@ public final class NativeStack {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        if (failure[0] instanceof RuntimeException re) {
+        return unwrap(result[0], failure[0]);
+    }
+
+    /**
+     * Runs {@code work} on one of {@code workers} (threads from {@link #threads}) and waits for
+     * it, like {@link #call}. Long-lived workers matter for native memory: glibc gives each new
+     * thread an allocator arena, and what a model load frees stays cached in the arena it came
+     * from, so loads on ever-new threads spread a reload's memory over many arenas.
+     */
+    public static <T> T callOn(ExecutorService workers, Callable<T> work) {
+        Future<T> future = workers.submit(work);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    return unwrap(null, e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static <T> T unwrap(Object result, Throwable failure) {
+        if (failure instanceof RuntimeException re) {
             throw re;
         }
-        if (failure[0] instanceof Error err) {
+        if (failure instanceof Error err) {
             throw err;
         }
-        if (failure[0] != null) {
-            throw new IllegalStateException(failure[0]);
+        if (failure != null) {
+            throw new IllegalStateException(failure);
         }
         @SuppressWarnings("unchecked")
-        T value = (T) result[0];
+        T value = (T) result;
         return value;
     }
 }

@@ -104,7 +104,7 @@ final class OnnxGraph implements Graph {
         if (!closed) {
             closed = true;
             graphCounter.closed();
-            buffers.clear();
+            buffers.close();
             try {
                 session.close();
             } catch (OrtException e) {
