@@ -11,7 +11,6 @@ import dev.jwasmnn.nn.registry.Backends;
 import dev.jwasmnn.nn.registry.SharedGraph;
 import dev.jwasmnn.nn.spi.ExecutionContext;
 import dev.jwasmnn.nn.spi.Graph;
-import dev.jwasmnn.store.config.GpuPolicy;
 import dev.jwasmnn.store.config.ModelConfig;
 import dev.jwasmnn.store.config.TensorMetadata;
 import java.io.IOException;
@@ -57,7 +56,8 @@ final class VersionLoader {
                 }
             }
             if (config.warmup()) {
-                warmUp(model, where, graph, warmupInputs(model, where, files, config, graph));
+                List<TensorSpec> specs = inputSpecs(config, graph);
+                warmUp(model, where, graph, specs, warmupInputs(model, where, files, config, specs));
             }
             return new ModelVersion(model, files, config, shared, guest,
                     Duration.ofNanos(System.nanoTime() - start), warning[0]);
@@ -70,27 +70,55 @@ final class VersionLoader {
     private Graph openGraph(String model, VersionFiles files, ModelConfig config, String[] warning) {
         ExecutionTarget target = config.target();
         try {
-            return backends.forEncoding(files.encoding()).loadFiles(List.of(files.model()), files.encoding(), target);
-        } catch (WasiNnException e) {
-            if (target != ExecutionTarget.CPU && config.gpuPolicy() == GpuPolicy.FALLBACK) {
-                warning[0] = "asked for " + target.name().toLowerCase() + " but: " + e.getMessage() + "; running on cpu";
-                LOG.log(System.Logger.Level.WARNING, "model " + model + " version " + files.version() + ": " + warning[0]);
-                try {
-                    return backends.forEncoding(files.encoding())
-                            .loadFiles(List.of(files.model()), files.encoding(), ExecutionTarget.CPU);
-                } catch (WasiNnException again) {
-                    throw new ModelLoadException(model, "version " + files.version() + ": " + again.getMessage(), again);
-                }
+            Graph graph = backends.forEncoding(files.encoding()).loadFiles(List.of(files.model()), files.encoding(),
+                    target, config.gpuPolicy().orElse(backends.gpuPolicy()));
+            if (target == ExecutionTarget.GPU && graph.device().equals("cpu")) {
+                warning[0] = "asked for gpu but: " + backends.forEncoding(files.encoding()).gpu().missing()
+                        + "; running on cpu (gpu_policy fallback)";
             }
+            LOG.log(System.Logger.Level.INFO, "model " + model + " version " + files.version() + ": "
+                    + files.encoding().displayName() + " graph on " + graph.device());
+            return graph;
+        } catch (WasiNnException e) {
             throw new ModelLoadException(model, "version " + files.version() + ": " + files.model().getFileName()
                     + " did not load: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The model's input specs, or, for a model that declares no types or shapes (TorchScript),
+     * the ones its config declares, so warm-up knows what to feed.
+     */
+    private static List<TensorSpec> inputSpecs(ModelConfig config, Graph graph) {
+        List<TensorSpec> actual = graph.inputs();
+        if (config.inputs().isEmpty() || !actual.stream().allMatch(TensorSpec::isAny)) {
+            return actual;
+        }
+        return config.inputs().stream().map(d -> new TensorSpec(d.name(), typeOf(d.datatype()), d.datatype(),
+                d.shape())).toList();
+    }
+
+    private static dev.jwasmnn.nn.TensorType typeOf(String datatype) {
+        for (dev.jwasmnn.nn.TensorType t : dev.jwasmnn.nn.TensorType.values()) {
+            if (t.datatype().equals(datatype)) {
+                return t;
+            }
+        }
+        return null;
     }
 
     /** The config may declare metadata; if it does, it must describe this model. */
     private static void check(String model, String where, String what, List<TensorMetadata> declared,
             List<TensorSpec> actual) {
         if (declared.isEmpty()) {
+            return;
+        }
+        if (actual.isEmpty() || actual.stream().allMatch(TensorSpec::isAny)) {
+            // The model declares nothing to check against (TorchScript): the config is the description.
+            if (declared.size() > actual.size() && !actual.isEmpty()) {
+                throw new ModelLoadException(model, where + ": config declares " + declared.size() + " " + what
+                        + " but the model takes at most " + actual.size());
+            }
             return;
         }
         if (declared.size() != actual.size()) {
@@ -121,12 +149,11 @@ final class VersionLoader {
      * from the byte count. Null when none are configured (zeros then).
      */
     private static List<Tensor> warmupInputs(String model, String where, VersionFiles files, ModelConfig config,
-            Graph graph) {
+            List<TensorSpec> specs) {
         List<String> names = config.warmupInputs();
         if (names.isEmpty()) {
             return null;
         }
-        List<TensorSpec> specs = graph.inputs();
         if (names.size() != specs.size()) {
             throw new ModelLoadException(model, where + ": warmup_inputs lists " + names.size()
                     + " file(s) but the model has " + specs.size() + " input(s)");
@@ -135,9 +162,10 @@ final class VersionLoader {
         List<Tensor> out = new java.util.ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             TensorSpec spec = specs.get(i);
-            if (!spec.isSupported()) {
+            if (spec.type() == null) {
                 throw new ModelLoadException(model, where + ": input " + spec.name() + " has type "
-                        + spec.nativeType() + ", which cannot be warmed up from a file");
+                        + spec.nativeType() + ", which cannot be warmed up from a file"
+                        + (spec.isAny() ? " (declare its datatype and shape under inputs: in config.yaml)" : ""));
             }
             Path file = modelDir.resolve(names.get(i)).normalize();
             byte[] bytes;
@@ -188,8 +216,8 @@ final class VersionLoader {
     }
 
     /** One inference on the configured tensors, or on zeros when none are configured. */
-    private static void warmUp(String model, String where, Graph graph, List<Tensor> given) {
-        List<Tensor> inputs = given != null ? given : zeros(model, where, graph);
+    private static void warmUp(String model, String where, Graph graph, List<TensorSpec> specs, List<Tensor> given) {
+        List<Tensor> inputs = given != null ? given : zeros(model, where, specs);
         if (inputs == null) {
             return;
         }
@@ -206,11 +234,13 @@ final class VersionLoader {
     }
 
     /** Zero tensors for every input, dynamic dimensions as 1; null (skip) when that cannot be done. */
-    private static List<Tensor> zeros(String model, String where, Graph graph) {
+    private static List<Tensor> zeros(String model, String where, List<TensorSpec> specs) {
         List<Tensor> out = new java.util.ArrayList<>();
-        for (TensorSpec spec : graph.inputs()) {
-            if (!spec.isSupported()) {
-                LOG.log(System.Logger.Level.INFO, "model " + model + " " + where + ": warm-up skipped (input types)");
+        for (TensorSpec spec : specs) {
+            if (spec.type() == null) {
+                LOG.log(System.Logger.Level.INFO, "model " + model + " " + where + ": warm-up skipped ("
+                        + (spec.isAny() ? "the model declares no input types or shapes; declare them under inputs:"
+                                + " in config.yaml to warm it up" : "input types") + ")");
                 return null;
             }
             long[] dims = spec.shape();

@@ -15,18 +15,24 @@ import java.nio.file.StandardCopyOption;
 /** A real repository in a temp folder, real backends and a real guest runner. */
 final class StoreFixture implements AutoCloseable {
     final Path repo;
-    final Backends backends = Backends.discover(BackendSettings.defaults());
-    final GuestRunner runner = GuestRunner.builder()
-            .extension(new WasiNn(WasiNnConfig.builder(backends).allowGuestModels(false).build()))
-            .build();
+    final Backends backends;
+    final GuestRunner runner;
     final ModelStore store;
 
     StoreFixture(Path repo) {
+        this(repo, BackendSettings.defaults());
+    }
+
+    StoreFixture(Path repo, BackendSettings settings) {
         this.repo = repo;
+        this.backends = Backends.discover(settings);
+        this.runner = GuestRunner.builder()
+                .extension(new WasiNn(WasiNnConfig.builder(backends).allowGuestModels(false).build()))
+                .build();
         this.store = new ModelStore(new ModelRepository(repo), backends, runner);
     }
 
-    /** Copies a test model into {@code <repo>/<model>/<version>/model.onnx}. */
+    /** Copies a test model into {@code <repo>/<model>/<version>/model.onnx} (or {@code model.pt}). */
     Path version(String model, long version, String testModelFile) {
         Path dir = repo.resolve(model).resolve(Long.toString(version));
         try {

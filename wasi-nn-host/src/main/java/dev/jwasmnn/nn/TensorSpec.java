@@ -6,9 +6,12 @@ import java.util.Objects;
 /**
  * What a model declares for one input or output: its name, element type and shape, where a
  * dimension of -1 is dynamic. {@code type} is null when the model uses an element type wasi-nn
- * cannot carry (strings, maps ...); {@code nativeType} always names it.
+ * cannot carry (strings, maps ...); {@code nativeType} always names it. A model format that
+ * declares no types or shapes (TorchScript) describes its inputs with {@link #any}.
  */
 public record TensorSpec(String name, TensorType type, String nativeType, long[] shape) {
+    /** The native type of a spec that accepts any element type and shape. */
+    public static final String ANY = "any";
 
     public TensorSpec {
         Objects.requireNonNull(name, "name");
@@ -16,8 +19,18 @@ public record TensorSpec(String name, TensorType type, String nativeType, long[]
         shape = shape.clone();
     }
 
+    /** A tensor of any element type and shape, checked by the model itself when it runs. */
+    public static TensorSpec any(String name) {
+        return new TensorSpec(name, null, ANY, new long[0]);
+    }
+
+    /** True for a spec from {@link #any}: the model declares nothing to check against. */
+    public boolean isAny() {
+        return type == null && ANY.equals(nativeType);
+    }
+
     public boolean isSupported() {
-        return type != null;
+        return type != null || isAny();
     }
 
     @Override
@@ -37,6 +50,9 @@ public record TensorSpec(String name, TensorType type, String nativeType, long[]
 
     /** As {@link #checkInput(int, Tensor)}, before any data has been copied. */
     public void checkInput(int index, TensorType actualType, long[] dims) {
+        if (isAny()) {
+            return;
+        }
         if (type == null) {
             throw WasiNnException.unsupported(
                     "input %d (%s) has element type %s, which wasi-nn cannot carry", index, name, nativeType);
@@ -54,6 +70,9 @@ public record TensorSpec(String name, TensorType type, String nativeType, long[]
 
     /** True when {@code dims} has this spec's rank and matches every fixed dimension. */
     public boolean shapeAccepts(long[] dims) {
+        if (isAny()) {
+            return true;
+        }
         if (dims.length != shape.length) {
             return false;
         }
@@ -67,7 +86,7 @@ public record TensorSpec(String name, TensorType type, String nativeType, long[]
 
     /** The shape with dynamic dimensions shown as -1, e.g. {@code [-1, 3, 224, 224]}. */
     public String describeShape() {
-        return Arrays.toString(shape);
+        return isAny() ? "any" : Arrays.toString(shape);
     }
 
     @Override
@@ -86,6 +105,6 @@ public record TensorSpec(String name, TensorType type, String nativeType, long[]
 
     @Override
     public String toString() {
-        return name + ":" + (type != null ? type : nativeType) + describeShape();
+        return isAny() ? name + ":any" : name + ":" + (type != null ? type : nativeType) + describeShape();
     }
 }

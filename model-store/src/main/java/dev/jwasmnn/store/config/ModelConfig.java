@@ -1,6 +1,7 @@
 package dev.jwasmnn.store.config;
 
 import dev.jwasmnn.nn.ExecutionTarget;
+import dev.jwasmnn.nn.GpuPolicy;
 import dev.jwasmnn.nn.GraphEncoding;
 import java.time.Duration;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.Optional;
  *
  * @param encoding the backend's encoding; empty = from the model file's name
  * @param target where the graph runs
- * @param gpuPolicy what happens when the GPU is asked for and missing
+ * @param gpuPolicy what happens when the GPU is asked for and missing; empty = the server's policy
  * @param inputs declared inputs (empty = take them from the model)
  * @param outputs declared outputs (empty = take them from the model)
  * @param guest the request handler, if the model has one configured
@@ -28,7 +29,7 @@ import java.util.Optional;
 public record ModelConfig(
         Optional<GraphEncoding> encoding,
         ExecutionTarget target,
-        GpuPolicy gpuPolicy,
+        Optional<GpuPolicy> gpuPolicy,
         List<TensorMetadata> inputs,
         List<TensorMetadata> outputs,
         Optional<GuestConfig> guest,
@@ -51,7 +52,7 @@ public record ModelConfig(
     }
 
     public static ModelConfig defaults() {
-        return new ModelConfig(Optional.empty(), ExecutionTarget.CPU, GpuPolicy.FAIL, List.of(), List.of(),
+        return new ModelConfig(Optional.empty(), ExecutionTarget.CPU, Optional.empty(), List.of(), List.of(),
                 Optional.empty(), defaultConcurrency(), 64, Duration.ofSeconds(30), new VersionPolicy.Latest(1),
                 true, List.of(), Duration.ofSeconds(30));
     }

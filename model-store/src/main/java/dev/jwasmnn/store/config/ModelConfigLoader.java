@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.jwasmnn.nn.ExecutionTarget;
+import dev.jwasmnn.nn.GpuPolicy;
 import dev.jwasmnn.nn.GraphEncoding;
 import dev.jwasmnn.util.Quantities;
 import java.io.IOException;
@@ -131,8 +132,8 @@ public final class ModelConfigLoader {
             Optional<GraphEncoding> encoding = Optional.ofNullable(f.backend()).map(this::backend);
             ExecutionTarget target = f.target() == null ? d.target() : choice("target", f.target(),
                     Map.of("cpu", ExecutionTarget.CPU, "gpu", ExecutionTarget.GPU, "auto", ExecutionTarget.AUTO));
-            GpuPolicy gpuPolicy = f.gpuPolicy() == null ? d.gpuPolicy() : choice("gpu_policy", f.gpuPolicy(),
-                    Map.of("fail", GpuPolicy.FAIL, "fallback", GpuPolicy.FALLBACK));
+            Optional<GpuPolicy> gpuPolicy = f.gpuPolicy() == null ? d.gpuPolicy() : Optional.of(choice("gpu_policy",
+                    f.gpuPolicy(), Map.of("fail", GpuPolicy.FAIL, "fallback", GpuPolicy.FALLBACK)));
             return new ModelConfig(
                     encoding,
                     target,

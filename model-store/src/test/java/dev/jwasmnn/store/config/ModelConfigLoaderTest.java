@@ -1,5 +1,6 @@
 package dev.jwasmnn.store.config;
 
+import dev.jwasmnn.nn.GpuPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -54,7 +55,7 @@ class ModelConfigLoaderTest {
                 """);
         assertThat(c.encoding()).contains(GraphEncoding.ONNX);
         assertThat(c.target()).isEqualTo(ExecutionTarget.GPU);
-        assertThat(c.gpuPolicy()).isEqualTo(GpuPolicy.FALLBACK);
+        assertThat(c.gpuPolicy()).contains(GpuPolicy.FALLBACK);
         assertThat(c.inputs()).containsExactly(new TensorMetadata("x", "FP32", new long[] {-1, 4}));
         GuestConfig g = c.guest().orElseThrow();
         assertThat(g.module()).isEqualTo("handlers/classify.wasm");

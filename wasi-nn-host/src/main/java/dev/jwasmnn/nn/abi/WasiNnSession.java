@@ -115,6 +115,11 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
         return computeCount;
     }
 
+    /** The graph behind a guest's graph handle (diagnostics and tests). */
+    public dev.jwasmnn.nn.spi.Graph graph(int handle) {
+        return graphs.get(handle).graph();
+    }
+
     public int openGraphs() {
         return graphs.size();
     }
@@ -234,7 +239,8 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
         for (int b = 0; b < count; b++) {
             builders.add(mem.read(ptrs[b], lens[b], "graph builder " + b));
         }
-        Graph graph = config.backends().forEncoding(encoding).load(builders, encoding, target);
+        Graph graph = config.backends().forEncoding(encoding)
+                .load(builders, encoding, target, config.backends().gpuPolicy());
         SharedGraph shared = SharedGraph.own("guest-graph-" + GUEST_GRAPH_IDS.incrementAndGet(), graph);
         publishGraph(mem, shared, graphOut);
     }

@@ -1,5 +1,6 @@
 package dev.jwasmnn.nn.registry;
 
+import dev.jwasmnn.nn.GpuPolicy;
 import dev.jwasmnn.nn.GraphEncoding;
 import dev.jwasmnn.nn.NnErrno;
 import dev.jwasmnn.nn.WasiNnException;
@@ -20,12 +21,14 @@ import java.util.Set;
  */
 public final class Backends implements AutoCloseable {
     private final BackendSettings settings;
+    private final GpuPolicy gpuPolicy;
     private final Map<GraphEncoding, BackendProvider> providers = new EnumMap<>(GraphEncoding.class);
     private final Map<BackendProvider, Backend> started = new java.util.IdentityHashMap<>();
     private boolean closed;
 
     private Backends(List<BackendProvider> found, BackendSettings settings) {
         this.settings = settings;
+        this.gpuPolicy = settings.get("gpu_policy").map(GpuPolicy::parse).orElse(GpuPolicy.FAIL);
         for (BackendProvider p : found) {
             for (GraphEncoding e : p.encodings()) {
                 // First on the class path wins, so an application can shadow a bundled backend.
@@ -44,6 +47,11 @@ public final class Backends implements AutoCloseable {
     /** Exactly these providers (tests, embedding). */
     public static Backends of(List<BackendProvider> providers, BackendSettings settings) {
         return new Backends(providers, settings);
+    }
+
+    /** The server-wide GPU policy (setting {@code gpu_policy}, default fail); models may override it. */
+    public GpuPolicy gpuPolicy() {
+        return gpuPolicy;
     }
 
     public Set<GraphEncoding> encodings() {

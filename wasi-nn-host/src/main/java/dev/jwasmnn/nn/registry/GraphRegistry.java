@@ -18,7 +18,8 @@ public final class GraphRegistry implements GraphResolver, AutoCloseable {
 
     /** Loads every file of {@code spec} with the matching backend and registers it. */
     public void preload(PreloadSpec spec, Backends backends) {
-        Graph graph = backends.forEncoding(spec.encoding()).loadFiles(spec.paths(), spec.encoding(), spec.target());
+        Graph graph = backends.forEncoding(spec.encoding()).loadFiles(spec.paths(), spec.encoding(), spec.target(),
+                backends.gpuPolicy());
         register(spec.name(), graph);
     }
 

@@ -51,6 +51,19 @@ public final class BackendSettings {
         }
     }
 
+    /** A boolean setting: {@code true} or {@code false}, anything else is a configuration error. */
+    public boolean booleanValue(String key, boolean defaultValue) {
+        Optional<String> raw = get(key);
+        if (raw.isEmpty()) {
+            return defaultValue;
+        }
+        return switch (raw.get().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("setting " + key + "=" + raw.get() + " must be true or false");
+        };
+    }
+
     public Map<String, String> asMap() {
         return new TreeMap<>(values);
     }

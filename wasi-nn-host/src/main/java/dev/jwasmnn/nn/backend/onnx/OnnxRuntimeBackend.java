@@ -2,22 +2,30 @@ package dev.jwasmnn.nn.backend.onnx;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import dev.jwasmnn.nn.ExecutionTarget;
+import dev.jwasmnn.nn.GpuPolicy;
 import dev.jwasmnn.nn.GraphEncoding;
 import dev.jwasmnn.nn.NnErrno;
 import dev.jwasmnn.nn.WasiNnException;
 import dev.jwasmnn.nn.spi.Backend;
+import dev.jwasmnn.nn.spi.DevicePlacement;
+import dev.jwasmnn.nn.spi.GpuProbe;
 import dev.jwasmnn.nn.spi.Graph;
 import dev.jwasmnn.nn.spi.ResourceCounter;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
 
-/** ONNX Runtime on the CPU execution provider. One {@link OrtSession} per graph. */
+/**
+ * ONNX Runtime: one {@link OrtSession} per graph, on the CPU execution provider or, in the GPU
+ * flavour of the build, on CUDA (optionally TensorRT first).
+ */
 final class OnnxRuntimeBackend implements Backend {
     private final OrtEnvironment env;
     private final OnnxRuntimeOptions options;
+    private final DevicePlacement placement = new DevicePlacement("ONNX Runtime", this::probeGpu);
     private final ResourceCounter graphs = new ResourceCounter();
     private final ResourceCounter contexts = new ResourceCounter();
 
@@ -36,7 +44,7 @@ final class OnnxRuntimeBackend implements Backend {
     }
 
     @Override
-    public Graph load(List<byte[]> builders, GraphEncoding encoding, ExecutionTarget target) {
+    public Graph load(List<byte[]> builders, GraphEncoding encoding, ExecutionTarget target, GpuPolicy gpuPolicy) {
         checkEncoding(encoding);
         if (builders.size() != 1) {
             throw WasiNnException.invalidArgument(
@@ -46,18 +54,19 @@ final class OnnxRuntimeBackend implements Backend {
         if (model.length == 0) {
             throw WasiNnException.invalidArgument("the ONNX model bytes are empty");
         }
-        String device = resolveDevice(target);
-        return open(target, device, "guest-supplied model (" + model.length + " bytes)", opts -> env.createSession(model, opts));
+        String source = "guest-supplied model (" + model.length + " bytes)";
+        String device = placement.deviceFor(target, gpuPolicy, source);
+        return open(target, device, source, opts -> env.createSession(model, opts));
     }
 
     @Override
-    public Graph loadFiles(List<Path> files, GraphEncoding encoding, ExecutionTarget target) {
+    public Graph loadFiles(List<Path> files, GraphEncoding encoding, ExecutionTarget target, GpuPolicy gpuPolicy) {
         checkEncoding(encoding);
         if (files.size() != 1) {
             throw WasiNnException.invalidArgument("ONNX takes exactly one model file, got %d", files.size());
         }
         Path file = files.get(0);
-        String device = resolveDevice(target);
+        String device = placement.deviceFor(target, gpuPolicy, file.toString());
         // By path, so ONNX external-data files beside the model are found.
         return open(target, device, file.toString(), opts -> env.createSession(file.toString(), opts));
     }
@@ -77,6 +86,13 @@ final class OnnxRuntimeBackend implements Backend {
                 opts.addConfigEntry("session.intra_op.allow_spinning", options.allowSpinning() ? "1" : "0");
                 opts.addConfigEntry("session.inter_op.allow_spinning", options.allowSpinning() ? "1" : "0");
             }
+            if (!device.equals(DevicePlacement.CPU)) {
+                // Providers are tried in the order added; nodes they cannot run fall to the CPU.
+                if (options.tensorRt()) {
+                    opts.addTensorrt(options.cudaDevice());
+                }
+                opts.addCUDA(options.cudaDevice());
+            }
             OrtSession session = factory.create(opts);
             try {
                 return new OnnxGraph(env, session, target, device, graphs, contexts);
@@ -95,16 +111,34 @@ final class OnnxRuntimeBackend implements Backend {
         }
     }
 
-    /** This build carries the CPU execution provider only. */
-    private static String resolveDevice(ExecutionTarget target) {
-        return switch (target) {
-            case CPU, AUTO -> "cpu";
-            case GPU -> throw new WasiNnException(
-                    NnErrno.RUNTIME_ERROR,
-                    "execution target GPU was requested, but this build of jwasm-nn has only ONNX Runtime's CPU"
-                            + " execution provider");
-            case TPU -> throw WasiNnException.unsupported("ONNX Runtime has no TPU execution provider");
-        };
+    /**
+     * The CUDA provider must be in this build, a device node must exist, and the provider must
+     * start (it needs CUDA 12 and cuDNN 9: without them it fails after a few seconds naming the
+     * missing library, which is why this runs once).
+     */
+    private GpuProbe probeGpu() {
+        if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+            return GpuProbe.unavailable("this build carries only ONNX Runtime's CPU execution provider"
+                    + " (the GPU flavour is built with -Pgpu)");
+        }
+        int id = options.cudaDevice();
+        if (!DevicePlacement.nvidiaDevicePresent(id)) {
+            return GpuProbe.unavailable("no NVIDIA GPU " + id + " (no /dev/nvidia" + id + ")");
+        }
+        try (OrtSession.SessionOptions probe = new OrtSession.SessionOptions()) {
+            if (options.tensorRt()) {
+                probe.addTensorrt(id);
+            }
+            probe.addCUDA(id);
+        } catch (OrtException | RuntimeException | LinkageError e) {
+            return GpuProbe.unavailable("ONNX Runtime's CUDA execution provider did not start: " + e.getMessage());
+        }
+        return GpuProbe.usable("cuda:" + id);
+    }
+
+    @Override
+    public GpuProbe gpu() {
+        return placement.gpu();
     }
 
     @Override

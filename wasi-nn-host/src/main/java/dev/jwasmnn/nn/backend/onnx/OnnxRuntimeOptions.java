@@ -15,11 +15,14 @@ import java.util.Locale;
  *       when many concurrent guests need the cores more than one inference needs low latency)</li>
  *   <li>{@code onnxruntime.thread_pool}: {@code shared} (default: one pool for all sessions, see
  *       {@link OrtEnvironments}) or {@code per_session}</li>
+ *   <li>{@code onnxruntime.cuda_device}: the CUDA device index for gpu and auto targets (default 0)</li>
+ *   <li>{@code onnxruntime.tensorrt}: try the TensorRT execution provider before CUDA (default
+ *       false; needs TensorRT 10 on the host)</li>
  * </ul>
  */
 record OnnxRuntimeOptions(
         int intraOpThreads, int interOpThreads, OptLevel optimizationLevel, boolean allowSpinning,
-        boolean sharedThreadPool) {
+        boolean sharedThreadPool, int cudaDevice, boolean tensorRt) {
 
     static OnnxRuntimeOptions from(BackendSettings settings) {
         int cores = Runtime.getRuntime().availableProcessors();
@@ -42,6 +45,8 @@ record OnnxRuntimeOptions(
         if (!pool.equals("shared") && !pool.equals("per_session")) {
             throw new IllegalArgumentException("setting onnxruntime.thread_pool=" + pool + " must be shared or per_session");
         }
-        return new OnnxRuntimeOptions(intra, inter, opt, Boolean.parseBoolean(spin), pool.equals("shared"));
+        int cuda = settings.intValue("onnxruntime.cuda_device", 0, 0, 63);
+        boolean trt = settings.booleanValue("onnxruntime.tensorrt", false);
+        return new OnnxRuntimeOptions(intra, inter, opt, Boolean.parseBoolean(spin), pool.equals("shared"), cuda, trt);
     }
 }
