@@ -22,7 +22,13 @@ final class Logging {
         Logger root = Logger.getLogger("");
         root.addHandler(handler);
         root.setLevel(Level.WARNING);
+        // DJL warns at every start on a host with a CUDA runtime but no driver; our own GPU probe
+        // reports the same once, when a graph asks for the GPU.
+        CUDA_PROBE_LOG.setLevel(Level.SEVERE);
     }
+
+    // Held strongly: java.util.logging forgets the level of a logger nobody references.
+    private static final Logger CUDA_PROBE_LOG = Logger.getLogger("ai.djl.util.cuda.CudaUtils");
 
     /** The server logs its lifecycle and one line per request at INFO. */
     static void serving() {

@@ -63,7 +63,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--nn-preload", paramLabel = "NAME:ENCODING:TARGET:PATH[:PATH...]",
             description = "Load a model before the guest starts; the guest finds it with load_by_name(NAME)."
-                    + " ENCODING: ONNX (case-insensitive); TARGET: CPU, GPU, TPU or AUTO.")
+                    + " ENCODING: ONNX or PyTorch (case-insensitive); TARGET: CPU, GPU, TPU or AUTO (case-insensitive).")
     List<String> preloads = new ArrayList<>();
 
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Set an environment variable in the guest.")

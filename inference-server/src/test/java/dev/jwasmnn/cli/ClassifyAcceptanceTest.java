@@ -44,7 +44,7 @@ class ClassifyAcceptanceTest {
     /** What a Java user of ONNX Runtime gets without jwasm-nn in between. */
     static float[] directOnnxRuntime(float[] input) throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession session = env.createSession(models.resolve("mobilenet_v2.onnx").toString());
+        try (OrtSession session = env.createSession(TestAssets.model("mobilenet_v2.onnx").toString());
                 OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), new long[] {1, 3, 224, 224});
                 OrtSession.Result r = session.run(Map.of(session.getInputNames().iterator().next(), x))) {
             return ((float[][]) r.get(0).getValue())[0];

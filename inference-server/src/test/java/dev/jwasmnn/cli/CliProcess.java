@@ -20,11 +20,27 @@ record CliProcess(int exitCode, byte[] stdoutBytes, String stderr) {
 
     /** As {@link #run(Path, String...)}, with {@code stdin} piped to the process. */
     static CliProcess run(Path workDir, byte[] stdin, String... args) {
-        List<String> command = new ArrayList<>();
+        return run(List.of(), java.util.Map.of(), workDir, stdin, args);
+    }
+
+    /**
+     * As {@link #run(Path, byte[], String...)}, with the JVM started under {@code wrapper} (for
+     * example {@code strace} or {@code unshare}) and with extra system properties.
+     */
+    static CliProcess run(List<String> wrapper, java.util.Map<String, String> properties, Path workDir, byte[] stdin,
+            String... args) {
+        List<String> command = new ArrayList<>(wrapper);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
         // No -Xss on purpose: Main runs commands on a thread with the native stack (NativeStack),
         // so `java -jar jwasm-nn.jar` works without the launcher's flags.
+        java.util.Map<String, String> props = new java.util.TreeMap<>();
+        String djlCache = System.getProperty("jwasmnn.pytorch.cache_dir");
+        if (djlCache != null) {
+            props.put("jwasmnn.pytorch.cache_dir", djlCache);
+        }
+        props.putAll(properties);
+        props.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
