@@ -3,6 +3,7 @@
 #   benchmarks/run.sh                      # everything
 #   benchmarks/run.sh GuestVsDirect        # one class (any JMH arguments work)
 #   benchmarks/run.sh --paired [ROUNDS]    # same-run ratios, reference and candidate interleaved
+#   benchmarks/run.sh --paired ROUNDS pytorch  # the same for PyTorch: guest vs direct DJL, ORT vs PyTorch
 # Raw results: benchmarks/results/jmh-<UTC time>.json; the summary is printed at the end.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,12 +16,12 @@ mkdir -p benchmarks/results
 if [ "${1:-}" = "--paired" ]; then
     shift
     out="benchmarks/results/paired-$(date -u +%Y%m%dT%H%M%SZ).txt"
-    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -Djwasmnn.root="$ROOT" \
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -Djwasmnn.root="$ROOT" -Djwasmnn.pytorch.cache_dir="$ROOT/build/djl" \
         -cp "benchmarks/target/classes:benchmarks/target/lib/*" dev.jwasmnn.bench.PairedComparison "$@" | tee "$out"
     exit "${PIPESTATUS[0]}"
 fi
 out="benchmarks/results/jmh-$(date -u +%Y%m%dT%H%M%SZ).json"
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Djwasmnn.root="$ROOT" \
     -cp "benchmarks/target/classes:benchmarks/target/lib/*" org.openjdk.jmh.Main \
-    -jvmArgsAppend "-Djwasmnn.root=$ROOT -Xss4m" -rf json -rff "$out" "$@"
+    -jvmArgsAppend "-Djwasmnn.root=$ROOT -Djwasmnn.pytorch.cache_dir=$ROOT/build/djl -Xss4m" -rf json -rff "$out" "$@"
 python3 benchmarks/summarize.py "$out"

@@ -25,8 +25,16 @@ final class Fixture implements AutoCloseable {
     final GuestRunner callerRunner;
 
     Fixture() {
+        this(false);
+    }
+
+    /** @param pytorch also preload MobileNetV2 as TorchScript, as {@code mobilenet_pt} (starts libtorch) */
+    Fixture(boolean pytorch) {
         registry.preload(PreloadSpec.parse("mobilenet:ONNX:CPU:" + models.resolve("mobilenet_v2.onnx")), backends);
         registry.preload(PreloadSpec.parse("tiny:ONNX:CPU:" + models.resolve("tiny.onnx")), backends);
+        if (pytorch) {
+            registry.preload(PreloadSpec.parse("mobilenet_pt:PyTorch:CPU:" + models.resolve("mobilenet_v2.pt")), backends);
+        }
         WasiNn nn = new WasiNn(WasiNnConfig.builder(backends).resolver(registry).build());
         GuestLimits limits = GuestLimits.DEFAULT.withMemoryBytes(64L << 20).withDeadline(Duration.ofSeconds(30));
         runner = GuestRunner.builder().extension(nn).limits(limits).build();

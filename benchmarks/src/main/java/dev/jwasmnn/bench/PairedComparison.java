@@ -30,6 +30,10 @@ public final class PairedComparison {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 300;
+        if (args.length > 1 && args[1].equals("pytorch")) {
+            pytorch(rounds);
+            return;
+        }
         try (Fixture f = new Fixture()) {
             DirectOnnxRuntime mobilenet = new DirectOnnxRuntime(
                     f.models.resolve("mobilenet_v2.onnx"), new long[] {1, 3, 224, 224});
@@ -83,6 +87,51 @@ public final class PairedComparison {
             graph.release();
             mobilenet.close();
             tiny.close();
+        }
+    }
+
+    /**
+     * PyTorch: jwasm-nn's PyTorch backend through a guest against a direct DJL call, and ONNX
+     * Runtime against PyTorch on the same MobileNetV2 (both direct, and both through the guest).
+     */
+    static void pytorch(int rounds) throws Exception {
+        try (Fixture f = new Fixture(true)) {
+            long[] shape = {1, 3, 224, 224};
+            DirectDjl djl = new DirectDjl(f.models.resolve("mobilenet_v2.pt"), shape);
+            DirectOnnxRuntime ort = new DirectOnnxRuntime(f.models.resolve("mobilenet_v2.onnx"), shape);
+            GuestModule rawInfer = f.guest("raw-infer");
+            byte[] bytes = TestAssets.bytes(f.models.resolve("mobilenet_v2.input.f32"));
+            float[] input = TestAssets.floats(bytes);
+            SharedGraph graph = f.registry.acquire(GraphRequest.byName("mobilenet_pt"));
+            ExecutionContext ctx = graph.graph().newContext();
+            System.out.printf("%-72s %11s %11s %9s %17s %10s%n", "case (reference first)", "ref p50 µs",
+                    "cand p50 µs", "ratio", "pair ratio IQR", "diff µs");
+            for (Case c : List.of(
+                    new Case("TorchScript MobileNetV2: direct DJL vs backend SPI (no guest)", () -> djl.infer(input), () -> {
+                        ctx.setInput(0, Tensor.of(TensorType.F32, shape, bytes));
+                        ctx.compute();
+                        ctx.output(0);
+                    }, 1),
+                    new Case("TorchScript MobileNetV2: direct DJL vs running guest (20 per run)",
+                            () -> repeat(20, () -> djl.infer(input)),
+                            () -> check(Fixture.rawInfer(f.runner, rawInfer, "mobilenet_pt", "1,3,224,224", bytes, 20)), 20),
+                    new Case("TorchScript MobileNetV2: direct DJL vs fresh raw-infer instance",
+                            () -> djl.infer(input),
+                            () -> check(Fixture.rawInfer(f.runner, rawInfer, "mobilenet_pt", "1,3,224,224", bytes, 1)), 1),
+                    new Case("TorchScript MobileNetV2: direct DJL vs fresh raw-infer instance, caller thread",
+                            () -> djl.infer(input),
+                            () -> check(Fixture.rawInfer(f.callerRunner, rawInfer, "mobilenet_pt", "1,3,224,224", bytes, 1)), 1),
+                    new Case("MobileNetV2 direct: ONNX Runtime (ref) vs DJL PyTorch", () -> ort.infer(input),
+                            () -> djl.infer(input), 1),
+                    new Case("MobileNetV2 through the guest (20 per run): ONNX (ref) vs PyTorch",
+                            () -> check(Fixture.rawInfer(f.runner, rawInfer, "mobilenet", "1,3,224,224", bytes, 20)),
+                            () -> check(Fixture.rawInfer(f.runner, rawInfer, "mobilenet_pt", "1,3,224,224", bytes, 20)), 20))) {
+                measure(c, rounds);
+            }
+            ctx.close();
+            graph.release();
+            djl.close();
+            ort.close();
         }
     }
 
