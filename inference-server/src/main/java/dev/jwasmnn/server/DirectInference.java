@@ -3,6 +3,7 @@ package dev.jwasmnn.server;
 import dev.jwasmnn.nn.NativeStack;
 import dev.jwasmnn.nn.NnErrno;
 import dev.jwasmnn.nn.Tensor;
+import dev.jwasmnn.nn.TensorSpec;
 import dev.jwasmnn.nn.WasiNnException;
 import dev.jwasmnn.nn.spi.ExecutionContext;
 import dev.jwasmnn.nn.spi.Graph;
@@ -54,6 +55,22 @@ final class DirectInference implements AutoCloseable {
     /** The encoded response, written into one array while the outputs are still alive. */
     record Result(EncodedResponse response, byte[] body) {}
 
+    /**
+     * The version's declared outputs, or, when it declares none or a different number (a
+     * TorchScript tuple), Triton's PyTorch naming: OUTPUT__0, OUTPUT__1 ...
+     */
+    static List<TensorSpec> outputSpecs(ModelVersion version, List<Tensor> outputs) {
+        if (version.outputs().size() == outputs.size()) {
+            return version.outputs();
+        }
+        List<TensorSpec> named = new ArrayList<>(outputs.size());
+        for (int i = 0; i < outputs.size(); i++) {
+            Tensor t = outputs.get(i);
+            named.add(new TensorSpec("OUTPUT__" + i, t.type(), t.type().datatype(), t.shape()));
+        }
+        return named;
+    }
+
     Result infer(ModelVersion version, InferRequest request, List<Tensor> inputs, long deadlineNanos,
             RequestTimings timings) {
         Graph graph = version.graph().graph();
@@ -75,7 +92,7 @@ final class DirectInference implements AutoCloseable {
                     outputs.add(ctx.output(i));
                 }
                 EncodedResponse encoded = InferResponseEncoder.encode(version.model(),
-                        Long.toString(version.version()), request, graph.outputs(), outputs);
+                        Long.toString(version.version()), request, outputSpecs(version, outputs), outputs);
                 return new Result(encoded, encoded.toByteArray());
             }
         };

@@ -178,10 +178,12 @@ final class InferenceRoutes {
 
     private Sent direct(ServerRequest req, ServerResponse res, ModelVersion version, byte[] body, long deadline,
             RequestTimings timings) {
-        Graph graph = version.graph().graph();
-        InferRequest request = InferRequestDecoder.decode(body, inferenceHeaderLength(req), graph.inputs());
-        List<Tensor> inputs = ModelInputBinder.bindInputs(request, graph.inputs());
-        ModelInputBinder.checkRequestedOutputs(request, graph.outputs());
+        InferRequest request = InferRequestDecoder.decode(body, inferenceHeaderLength(req), version.inputs());
+        List<Tensor> inputs = ModelInputBinder.bindInputs(request, version.inputs());
+        if (!version.outputs().isEmpty()) {
+            // Otherwise (TorchScript without declared outputs) they are named after the compute.
+            ModelInputBinder.checkRequestedOutputs(request, version.outputs());
+        }
         DirectInference.Result result;
         try (AdmissionQueue.Permit permit = admit(version.model(), version, deadline, timings, res)) {
             result = direct.infer(version, request, inputs, deadline, timings);
@@ -363,10 +365,10 @@ final class InferenceRoutes {
             }
             List<ModelVersion> served = store.servedVersions(model);
             try (ModelLease lease = store.acquire(model, version)) {
-                Graph g = lease.version().graph().graph();
-                List<String> versions = served.stream().map(v -> Long.toString(v.version())).toList();
-                Http.json(res, 200, ModelMetadataEncoder.encode(model, versions, platform(g.encoding()),
-                        g.inputs(), g.outputs()));
+                ModelVersion v = lease.version();
+                List<String> versions = served.stream().map(s -> Long.toString(s.version())).toList();
+                Http.json(res, 200, ModelMetadataEncoder.encode(model, versions, platform(v.graph().graph().encoding()),
+                        v.inputs(), v.outputs()));
             }
         } catch (HttpProblem e) {
             Http.error(res, e.status(), e.getMessage());

@@ -61,7 +61,8 @@ final class TestServer implements AutoCloseable {
         try {
             Path dir = repo.resolve(name);
             Files.createDirectories(dir.resolve("1"));
-            Files.copy(TestAssets.model(modelFile), dir.resolve("1/model.onnx"), StandardCopyOption.REPLACE_EXISTING);
+            String ext = modelFile.substring(modelFile.lastIndexOf('.'));
+            Files.copy(TestAssets.model(modelFile), dir.resolve("1/model" + ext), StandardCopyOption.REPLACE_EXISTING);
             if (guest != null) {
                 Files.copy(TestAssets.guest(guest), dir.resolve("guest.wasm"), StandardCopyOption.REPLACE_EXISTING);
             }

@@ -1,5 +1,7 @@
 package dev.jwasmnn.store;
 
+import dev.jwasmnn.nn.TensorSpec;
+import java.util.List;
 import dev.jwasmnn.guest.GuestModule;
 import dev.jwasmnn.nn.registry.SharedGraph;
 import dev.jwasmnn.store.config.ModelConfig;
@@ -21,9 +23,13 @@ public final class ModelVersion {
     private final GuestModule guest;
     private final Duration loadTime;
     private final String warning;
+    private final List<TensorSpec> inputs;
+    private final List<TensorSpec> outputs;
 
     ModelVersion(String model, VersionFiles files, ModelConfig config, SharedGraph graph, GuestModule guest,
-            Duration loadTime, String warning) {
+            Duration loadTime, String warning, List<TensorSpec> inputs, List<TensorSpec> outputs) {
+        this.inputs = List.copyOf(inputs);
+        this.outputs = List.copyOf(outputs);
         this.model = model;
         this.version = files.version();
         this.files = files;
@@ -56,6 +62,22 @@ public final class ModelVersion {
 
     public Optional<GuestModule> guest() {
         return Optional.ofNullable(guest);
+    }
+
+    /**
+     * The inputs this version serves: the model's own, or, where the model declares no types or
+     * shapes (TorchScript), the ones its config declares.
+     */
+    public List<TensorSpec> inputs() {
+        return inputs;
+    }
+
+    /**
+     * The outputs this version serves: the model's own, or the config's where the model declares
+     * none (TorchScript); empty when neither says (the outputs are known only after a compute).
+     */
+    public List<TensorSpec> outputs() {
+        return outputs;
     }
 
     public Duration loadTime() {

@@ -55,12 +55,13 @@ final class VersionLoader {
                             + " cannot be used: " + e.getMessage(), e);
                 }
             }
+            List<TensorSpec> inputs = inputSpecs(config, graph);
+            List<TensorSpec> outputs = graph.outputs().isEmpty() ? declared(config.outputs()) : graph.outputs();
             if (config.warmup()) {
-                List<TensorSpec> specs = inputSpecs(config, graph);
-                warmUp(model, where, graph, specs, warmupInputs(model, where, files, config, specs));
+                warmUp(model, where, graph, inputs, warmupInputs(model, where, files, config, inputs));
             }
             return new ModelVersion(model, files, config, shared, guest,
-                    Duration.ofNanos(System.nanoTime() - start), warning[0]);
+                    Duration.ofNanos(System.nanoTime() - start), warning[0], inputs, outputs);
         } catch (RuntimeException | Error e) {
             shared.release();
             throw e;
@@ -94,8 +95,12 @@ final class VersionLoader {
         if (config.inputs().isEmpty() || !actual.stream().allMatch(TensorSpec::isAny)) {
             return actual;
         }
-        return config.inputs().stream().map(d -> new TensorSpec(d.name(), typeOf(d.datatype()), d.datatype(),
-                d.shape())).toList();
+        return declared(config.inputs());
+    }
+
+    private static List<TensorSpec> declared(List<TensorMetadata> metadata) {
+        return metadata.stream().map(d -> new TensorSpec(d.name(), typeOf(d.datatype()), d.datatype(), d.shape()))
+                .toList();
     }
 
     private static dev.jwasmnn.nn.TensorType typeOf(String datatype) {

@@ -51,6 +51,11 @@ public final class ModelInputBinder {
         List<Tensor> bound = new ArrayList<>(modelInputs.size());
         for (TensorSpec spec : modelInputs) {
             Tensor tensor = byName.get(spec.name()).tensor();
+            if (spec.isAny()) {
+                // The model declares nothing to check (TorchScript); its runtime checks when it runs.
+                bound.add(tensor);
+                continue;
+            }
             if (spec.type() == null) {
                 throw OipException.badRequest(
                         "input '%s' has datatype %s, which this server cannot carry",
