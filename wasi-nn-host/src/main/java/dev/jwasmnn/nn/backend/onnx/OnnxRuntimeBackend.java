@@ -14,6 +14,7 @@ import dev.jwasmnn.nn.spi.DevicePlacement;
 import dev.jwasmnn.nn.spi.GpuProbe;
 import dev.jwasmnn.nn.spi.Graph;
 import dev.jwasmnn.nn.spi.ResourceCounter;
+import dev.jwasmnn.nn.spi.SingleModel;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,14 +47,7 @@ final class OnnxRuntimeBackend implements Backend {
     @Override
     public Graph load(List<byte[]> builders, GraphEncoding encoding, ExecutionTarget target, GpuPolicy gpuPolicy) {
         checkEncoding(encoding);
-        if (builders.size() != 1) {
-            throw WasiNnException.invalidArgument(
-                    "ONNX takes exactly one graph builder (the model bytes), got %d", builders.size());
-        }
-        byte[] model = builders.get(0);
-        if (model.length == 0) {
-            throw WasiNnException.invalidArgument("the ONNX model bytes are empty");
-        }
+        byte[] model = SingleModel.bytes(builders, "ONNX");
         String source = "guest-supplied model (" + model.length + " bytes)";
         String device = placement.deviceFor(target, gpuPolicy, source);
         return open(target, device, source, opts -> env.createSession(model, opts));
@@ -62,10 +56,7 @@ final class OnnxRuntimeBackend implements Backend {
     @Override
     public Graph loadFiles(List<Path> files, GraphEncoding encoding, ExecutionTarget target, GpuPolicy gpuPolicy) {
         checkEncoding(encoding);
-        if (files.size() != 1) {
-            throw WasiNnException.invalidArgument("ONNX takes exactly one model file, got %d", files.size());
-        }
-        Path file = files.get(0);
+        Path file = SingleModel.file(files, "ONNX");
         String device = placement.deviceFor(target, gpuPolicy, file.toString());
         // By path, so ONNX external-data files beside the model are found.
         return open(target, device, file.toString(), opts -> env.createSession(file.toString(), opts));

@@ -15,6 +15,7 @@ import dev.jwasmnn.nn.spi.DevicePlacement;
 import dev.jwasmnn.nn.spi.GpuProbe;
 import dev.jwasmnn.nn.spi.Graph;
 import dev.jwasmnn.nn.spi.ResourceCounter;
+import dev.jwasmnn.nn.spi.SingleModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteOrder;
@@ -55,14 +56,7 @@ final class PyTorchBackend implements Backend {
     @Override
     public Graph load(List<byte[]> builders, GraphEncoding encoding, ExecutionTarget target, GpuPolicy gpuPolicy) {
         checkEncoding(encoding);
-        if (builders.size() != 1) {
-            throw WasiNnException.invalidArgument(
-                    "PyTorch takes exactly one graph builder (the TorchScript bytes), got %d", builders.size());
-        }
-        byte[] model = builders.get(0);
-        if (model.length == 0) {
-            throw WasiNnException.invalidArgument("the TorchScript model bytes are empty");
-        }
+        byte[] model = SingleModel.bytes(builders, "TorchScript");
         String source = "guest-supplied TorchScript (" + model.length + " bytes)";
         String device = placement.deviceFor(target, gpuPolicy, source);
         return open(target, device, source, TorchScriptSignature.read(model), manager -> JniUtils.loadModule(
@@ -72,10 +66,7 @@ final class PyTorchBackend implements Backend {
     @Override
     public Graph loadFiles(List<Path> files, GraphEncoding encoding, ExecutionTarget target, GpuPolicy gpuPolicy) {
         checkEncoding(encoding);
-        if (files.size() != 1) {
-            throw WasiNnException.invalidArgument("PyTorch takes exactly one TorchScript file, got %d", files.size());
-        }
-        Path file = files.get(0);
+        Path file = SingleModel.file(files, "TorchScript");
         if (!Files.isRegularFile(file)) {
             throw WasiNnException.invalidArgument("TorchScript file %s does not exist", file);
         }
@@ -100,16 +91,8 @@ final class PyTorchBackend implements Backend {
             manager.close();
             // libtorch reports a corrupt archive as an engine error; the guest gets an errno.
             throw new WasiNnException(NnErrno.RUNTIME_ERROR,
-                    "PyTorch could not load " + source + ": " + firstLine(e.getMessage()), e);
+                    "PyTorch could not load " + source + ": " + PyTorchTypes.firstLine(e.getMessage()), e);
         }
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "(no message)";
-        }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
     }
 
     private static void checkEncoding(GraphEncoding encoding) {

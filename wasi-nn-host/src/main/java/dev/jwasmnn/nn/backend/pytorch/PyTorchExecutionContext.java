@@ -81,7 +81,7 @@ final class PyTorchExecutionContext implements ExecutionContext {
             }
         } catch (EngineException e) {
             // A shape or type the module rejects, or an error raised inside forward().
-            throw WasiNnException.invalidArgument("PyTorch rejected the inputs: %s", firstLine(e.getMessage()));
+            throw WasiNnException.invalidArgument("PyTorch rejected the inputs: %s", PyTorchTypes.firstLine(e.getMessage()));
         }
     }
 
@@ -192,14 +192,6 @@ final class PyTorchExecutionContext implements ExecutionContext {
             bytes.flip();
             return Tensor.of(type, new long[0], bytes);
         }
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "(no message)";
-        }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
     }
 
     @Override

@@ -32,4 +32,13 @@ final class PyTorchTypes {
                     "output %d has element type %s, which wasi-nn cannot carry", outputIndex, type);
         };
     }
+
+    /** libtorch's messages carry a C++ backtrace after the first line; errnos and logs get the first. */
+    static String firstLine(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
 }
