@@ -1,6 +1,7 @@
 package dev.jwasmnn.store;
 
 import dev.jwasmnn.guest.GuestRunner;
+import dev.jwasmnn.nn.NativeMemory;
 import dev.jwasmnn.nn.NativeStack;
 import dev.jwasmnn.nn.WasiNnException;
 import dev.jwasmnn.nn.registry.Backends;
@@ -285,6 +286,10 @@ public final class ModelStore implements AutoCloseable {
                         + " users after the drain timeout of " + drain.toMillis()
                         + " ms; it closes when the last one finishes");
             }
+        }
+        if (!versions.isEmpty()) {
+            // The closed sessions' memory is free but cached by the C allocator: give it back now.
+            NativeMemory.releaseFreed();
         }
     }
 
