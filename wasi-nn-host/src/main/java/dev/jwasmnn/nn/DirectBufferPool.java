@@ -1,9 +1,7 @@
 package dev.jwasmnn.nn;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.Field;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
@@ -17,13 +15,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * costs more than copying the data. Thread-safe and bounded: at most {@code maxBytes} are kept
  * idle.
  *
- * <p>Buffers the pool lets go of (over the bound, or after {@link #close}) are freed at once
- * rather than left to the garbage collector: a small, quiet heap may not collect for hours, and
- * an unloaded model must give its memory back when it is unloaded.
+ * <p>The memory is malloc'd, not {@link ByteBuffer#allocateDirect}: buffers the pool lets go of
+ * (over the bound, or after {@link #close}) are freed at once rather than left to the garbage
+ * collector, because a small, quiet heap may not collect for hours, and an unloaded model must
+ * give its memory back when it is unloaded. So every buffer acquired must be released exactly
+ * once, and only buffers from {@link #acquire}.
  */
 public final class DirectBufferPool implements AutoCloseable {
     private static final int GRANULE = 4096;
-    private static final MethodHandle FREE = freeHandle();
+    private static final AtomicLong NATIVE_BYTES = new AtomicLong();
 
     private final Map<Integer, ConcurrentLinkedDeque<ByteBuffer>> idle = new ConcurrentHashMap<>();
     private final AtomicLong idleBytes = new AtomicLong();
@@ -40,7 +40,7 @@ public final class DirectBufferPool implements AutoCloseable {
         ConcurrentLinkedDeque<ByteBuffer> free = idle.get(capacity);
         ByteBuffer buffer = free == null ? null : free.pollFirst();
         if (buffer == null) {
-            return ByteBuffer.allocateDirect(capacity).order(ByteOrder.nativeOrder());
+            return allocate(capacity);
         }
         idleBytes.addAndGet(-capacity);
         buffer.clear();
@@ -90,31 +90,22 @@ public final class DirectBufferPool implements AutoCloseable {
         return (int) Math.min(rounded, Integer.MAX_VALUE - 8);
     }
 
-    /** Frees a direct buffer's memory now (the JDK's own cleaner, run early). */
-    static void free(ByteBuffer buffer) {
-        if (FREE == null) {
-            return; // left to the garbage collector
-        }
-        try {
-            FREE.invokeExact(buffer);
-        } catch (Throwable e) {
-            // Not a buffer we can free (a slice or duplicate): the collector will.
-        }
+    /** Bytes currently allocated by all pools, in use or idle (diagnostics, tests). */
+    public static long nativeBytes() {
+        return NATIVE_BYTES.get();
     }
 
-    // sun.misc.Unsafe#invokeCleaner is the one supported-in-practice way to free a direct buffer
-    // on Java 21 without preview features; it is not among the methods JEP 471 deprecates.
-    private static MethodHandle freeHandle() {
-        try {
-            Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
-            Field field = unsafeClass.getDeclaredField("theUnsafe");
-            field.setAccessible(true);
-            Object unsafe = field.get(null);
-            return MethodHandles.lookup()
-                    .findVirtual(unsafeClass, "invokeCleaner", MethodType.methodType(void.class, ByteBuffer.class))
-                    .bindTo(unsafe);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
+    private static ByteBuffer allocate(int capacity) {
+        long address = Native.malloc(capacity);
+        if (address == 0) {
+            throw new OutOfMemoryError("could not allocate a " + capacity + "-byte native tensor buffer");
         }
+        NATIVE_BYTES.addAndGet(capacity);
+        return new Pointer(address).getByteBuffer(0, capacity).order(ByteOrder.nativeOrder());
+    }
+
+    private static void free(ByteBuffer buffer) {
+        NATIVE_BYTES.addAndGet(-buffer.capacity());
+        Native.free(Pointer.nativeValue(Native.getDirectBufferPointer(buffer)));
     }
 }
