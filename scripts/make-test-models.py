@@ -71,6 +71,9 @@ DATA_FILES = (
     + ["tiny.onnx", "tiny.pt", "tiny.in.f32", "tiny.out.f32"]
     + ["tiny_b.onnx"]
     + ["slow.onnx"]
+    + ["photo-640x480.png", "photo-640x480.jpg", "photo-300x400.png", "photo-640x480.jpg.rgb"]
+    + ["photo-640x480.%s.f32" % m for m in ("stretch", "crop", "letterbox")]
+    + ["photo-300x400.%s.f32" % m for m in ("stretch", "crop", "letterbox")]
 )
 EXPECTED_FILES = DATA_FILES + [MANIFEST]
 
@@ -493,6 +496,82 @@ SLOW_LAYERS = 512
 SLOW_WIDTH = 1024
 
 
+def photo(w, h):
+    """A synthetic photo-like RGB picture: gradients, a fine checkerboard, discs and a bar."""
+    import numpy as np
+
+    y, x = np.mgrid[0:h, 0:w].astype(np.int64)
+    img = np.empty((h, w, 3), dtype=np.int64)
+    img[..., 0] = x * 255 // (w - 1)
+    img[..., 1] = y * 255 // (h - 1)
+    img[..., 2] = 96 + ((x // 8 + y // 8) % 2) * 96
+    img[(x - w // 3) ** 2 + (y - h // 2) ** 2 <= (min(w, h) // 5) ** 2] = (240, 200, 20)
+    img[(x - 2 * w // 3) ** 2 + (y - h // 3) ** 2 <= (min(w, h) // 8) ** 2] = (20, 40, 220)
+    img[(y >= h - h // 6) & (x >= w // 10) & (x < w - w // 10)] = (250, 250, 250)
+    return img.astype(np.uint8)
+
+
+def image_references(img):
+    """The image step's three resize modes at 224, ImageNet normalisation, NCHW float32.
+
+    An independent implementation of what the step documents: bilinear on float pixels with
+    half-pixel centres (torch's interpolate, no antialiasing, which is also OpenCV's INTER_LINEAR);
+    crop = shorter side to 256 (long side truncated) then a centre crop with the offset rounded as
+    Python rounds; letterbox = fit inside 224 (sizes rounded half up), centred on 114 grey.
+    """
+    import math
+
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+
+    t = torch.from_numpy(img.astype(np.float32)).permute(2, 0, 1).unsqueeze(0)
+    H, W = img.shape[:2]
+
+    def resize(x, h, w):
+        return F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False, antialias=False)
+
+    out = {"stretch": resize(t, 224, 224)}
+    if H <= W:
+        nh, nw = 256, int(256 * W / H)
+    else:
+        nw, nh = 256, int(256 * H / W)
+    r = resize(t, nh, nw)
+    top, left = int(round((nh - 224) / 2.0)), int(round((nw - 224) / 2.0))
+    out["crop"] = r[:, :, top:top + 224, left:left + 224]
+    s = min(224 / W, 224 / H)
+    nw, nh = max(1, int(math.floor(W * s + 0.5))), max(1, int(math.floor(H * s + 0.5)))
+    canvas = torch.full((1, 3, 224, 224), 114.0)
+    top, left = (224 - nh) // 2, (224 - nw) // 2
+    canvas[:, :, top:top + nh, left:left + nw] = resize(t, nh, nw)
+    out["letterbox"] = canvas
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    return {k: ((v / 255.0 - mean) / std).contiguous() for k, v in out.items()}
+
+
+def make_images(w):
+    """Test images for the OpenCV preprocessing step, with references per resize mode."""
+    import numpy as np
+    from PIL import Image
+
+    for width, height in ((640, 480), (300, 400)):
+        img = photo(width, height)
+        name = "photo-%dx%d" % (width, height)
+        buf = io.BytesIO()
+        Image.fromarray(img, "RGB").save(buf, format="PNG")
+        w.write(name + ".png", buf.getvalue())
+        for mode, ref in image_references(img).items():
+            w.write("%s.%s.f32" % (name, mode), le_bytes(ref.numpy().astype(np.float32)))
+        if width == 640:
+            buf = io.BytesIO()
+            Image.fromarray(img, "RGB").save(buf, format="JPEG", quality=90)
+            w.write(name + ".jpg", buf.getvalue())
+            # What PIL's decoder makes of the JPEG: the pixels an OpenCV decode is compared with.
+            decoded = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), dtype=np.uint8)
+            w.write(name + ".jpg.rgb", decoded.tobytes())
+
+
 def make_slow(w):
     import onnx
     import torch
@@ -559,6 +638,7 @@ def main():
     make_multi_io(w)
     make_tiny(w)
     make_slow(w)
+    make_images(w)
 
     if sorted(w.files) != sorted(DATA_FILES):
         fail("written files %r do not match the expected list" % sorted(set(w.files) ^ set(DATA_FILES)))

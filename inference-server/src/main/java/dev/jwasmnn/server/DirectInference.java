@@ -5,6 +5,7 @@ import dev.jwasmnn.nn.NnErrno;
 import dev.jwasmnn.nn.Tensor;
 import dev.jwasmnn.nn.TensorSpec;
 import dev.jwasmnn.nn.WasiNnException;
+import dev.jwasmnn.preprocess.spi.StepException;
 import dev.jwasmnn.nn.spi.ExecutionContext;
 import dev.jwasmnn.nn.spi.Graph;
 import dev.jwasmnn.server.oip.EncodedResponse;
@@ -73,10 +74,23 @@ final class DirectInference implements AutoCloseable {
 
     Result infer(ModelVersion version, InferRequest request, List<Tensor> inputs, long deadlineNanos,
             RequestTimings timings) {
+        return run(version, inputs, deadlineNanos, timings, outputs -> {
+            EncodedResponse encoded = InferResponseEncoder.encode(version.model(),
+                    Long.toString(version.version()), request, outputSpecs(version, outputs), outputs);
+            return new Result(encoded, encoded.toByteArray());
+        });
+    }
+
+    /**
+     * Computes {@code inputs} on the version's graph and hands the outputs to {@code finish}, on
+     * the compute's thread while they are alive; returns what it makes of them.
+     */
+    <T> T run(ModelVersion version, List<Tensor> inputs, long deadlineNanos, RequestTimings timings,
+            java.util.function.Function<List<Tensor>, T> finish) {
         Graph graph = version.graph().graph();
         AtomicLong average = averageComputeNanos.computeIfAbsent(version, v -> new AtomicLong(-1));
         ExecutionContext ctx = graph.newContext();
-        Callable<Result> work = () -> {
+        Callable<T> work = () -> {
             try (ctx) {
                 for (int i = 0; i < inputs.size(); i++) {
                     ctx.setInput(i, inputs.get(i));
@@ -91,9 +105,7 @@ final class DirectInference implements AutoCloseable {
                 for (int i = 0; i < ctx.outputCount(); i++) {
                     outputs.add(ctx.output(i));
                 }
-                EncodedResponse encoded = InferResponseEncoder.encode(version.model(),
-                        Long.toString(version.version()), request, outputSpecs(version, outputs), outputs);
-                return new Result(encoded, encoded.toByteArray());
+                return finish.apply(outputs);
             }
         };
         long averageNanos = average.get();
@@ -101,7 +113,7 @@ final class DirectInference implements AutoCloseable {
                 && deadlineNanos - System.nanoTime() > INLINE_NANOS) {
             return inline(work);
         }
-        Future<Result> task;
+        Future<T> task;
         try {
             task = computeThreads.submit(work);
         } catch (RuntimeException e) {
@@ -128,18 +140,21 @@ final class DirectInference implements AutoCloseable {
             if (cause instanceof OipException oip) {
                 throw oip;
             }
+            if (cause instanceof StepException step) {
+                throw step;
+            }
             System.getLogger(DirectInference.class.getName()).log(System.Logger.Level.ERROR,
                     "inference on " + version + " failed", cause);
             throw new HttpProblem(500, "inference failed: internal error (details in the server log)", cause);
         }
     }
 
-    private static Result inline(Callable<Result> work) {
+    private static <T> T inline(Callable<T> work) {
         try {
             return work.call();
         } catch (WasiNnException nn) {
             throw fromBackend(nn);
-        } catch (OipException | HttpProblem e) {
+        } catch (OipException | HttpProblem | StepException e) {
             throw e;
         } catch (Exception e) {
             System.getLogger(DirectInference.class.getName()).log(System.Logger.Level.ERROR, "inference failed", e);

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jwasmnn.guest.GuestRunner;
 import dev.jwasmnn.nn.GraphEncoding;
 import dev.jwasmnn.nn.Tensor;
+import dev.jwasmnn.nn.TensorSpec;
 import dev.jwasmnn.nn.spi.Graph;
+import dev.jwasmnn.preprocess.Pipeline;
+import dev.jwasmnn.preprocess.spi.StepContext;
+import dev.jwasmnn.preprocess.spi.StepException;
 import dev.jwasmnn.server.oip.InferRequest;
 import dev.jwasmnn.server.oip.InferRequestDecoder;
 import dev.jwasmnn.server.oip.ModelInputBinder;
@@ -27,9 +31,11 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.io.InputStream;
@@ -113,9 +119,15 @@ final class InferenceRoutes {
                 ModelVersion version = lease.version();
                 versionLabel = Long.toString(version.version());
                 long deadline = AdmissionQueue.deadlineAfter(timings.startNanos, deadline(req, version));
-                Sent sent = protocol == Protocol.V1 && version.guest().isPresent()
-                        ? throughGuest(req, res, lease, body, requestId, deadline, timings)
-                        : direct(req, res, version, body, deadline, timings);
+                Optional<Pipeline> pipeline = version.attachment(Pipeline.class);
+                Sent sent;
+                if (protocol == Protocol.V1 && version.guest().isPresent()) {
+                    sent = throughGuest(req, res, lease, body, requestId, deadline, timings);
+                } else if (protocol == Protocol.V1 && pipeline.isPresent() && pipeline.get().pre().isPresent()) {
+                    sent = throughPipeline(req, res, version, pipeline.get(), body, deadline, timings);
+                } else {
+                    sent = direct(req, res, version, body, deadline, timings);
+                }
                 status = sent.status();
                 bytesOut = sent.bytes();
             }
@@ -123,6 +135,9 @@ final class InferenceRoutes {
             status = e.status();
             error = e.getMessage();
         } catch (OipException e) {
+            status = e.status();
+            error = e.getMessage();
+        } catch (StepException e) {
             status = e.status();
             error = e.getMessage();
         } catch (ModelUnavailableException e) {
@@ -160,6 +175,48 @@ final class InferenceRoutes {
 
     /** What went back to the client. */
     private record Sent(int status, long bytes) {}
+
+    /**
+     * The model's pipeline, no guest: the body (an image ...) through the preprocessing step,
+     * the graph, and the postprocessing step's JSON, or the Open Inference Protocol response of
+     * the outputs when there is no postprocessing step.
+     */
+    private Sent throughPipeline(ServerRequest req, ServerResponse res, ModelVersion version, Pipeline pipeline,
+            byte[] body, long deadline, RequestTimings timings) {
+        String contentType = req.headers().contentType().map(Object::toString).orElse(null);
+        StepContext context = new StepContext();
+        byte[] answer;
+        String answerType = "application/json";
+        try (AdmissionQueue.Permit permit = admit(version.model(), version, deadline, timings, res)) {
+            // Inside the permit: decoding and resizing cost CPU like the inference does.
+            List<Tensor> inputs = pipeline.preprocess(body, contentType, context);
+            if (inputs.size() != version.inputs().size()) {
+                throw new StepException(500, "the preprocessing step made " + inputs.size()
+                        + " tensor(s) but the model takes " + version.inputs().size());
+            }
+            for (int i = 0; i < inputs.size(); i++) {
+                TensorSpec spec = version.inputs().get(i);
+                Tensor t = inputs.get(i);
+                if (!spec.isAny() && (t.type() != spec.type() || !spec.shapeAccepts(t.shape()))) {
+                    throw new StepException(500, "the preprocessing step made " + t.type() + Arrays.toString(t.shape())
+                            + " but model input " + spec.name() + " is " + spec.type() + spec.describeShape()
+                            + " (check the step's size, layout and dtype)");
+                }
+            }
+            if (pipeline.post().isPresent()) {
+                answer = direct.run(version, inputs, deadline, timings,
+                        outputs -> OipJson.bytes(pipeline.postprocess(outputs, context)));
+            } else {
+                DirectInference.Result r = direct.infer(version, InferRequest.all(), inputs, deadline, timings);
+                answer = r.body();
+                answerType = r.response().contentType();
+            }
+        }
+        res.status(Status.OK_200);
+        res.header(HeaderNames.CONTENT_TYPE, answerType);
+        res.send(answer);
+        return new Sent(200, answer.length);
+    }
 
     private Sent throughGuest(ServerRequest req, ServerResponse res, ModelLease lease, byte[] body, String requestId,
             long deadline, RequestTimings timings) {

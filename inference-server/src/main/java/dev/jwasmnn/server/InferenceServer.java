@@ -52,7 +52,7 @@ public final class InferenceServer implements AutoCloseable {
         this.runner = GuestRunner.builder()
                 .extension(new WasiNn(WasiNnConfig.builder(backends).allowGuestModels(false).build()))
                 .build();
-        this.store = new ModelStore(new ModelRepository(settings.repository()), backends, runner);
+        this.store = new ModelStore(new ModelRepository(settings.repository()), backends, runner, new PipelineExtension());
         this.direct = new DirectInference();
     }
 

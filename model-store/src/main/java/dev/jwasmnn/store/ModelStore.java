@@ -45,8 +45,13 @@ public final class ModelStore implements AutoCloseable {
     private volatile boolean closed;
 
     public ModelStore(ModelRepository repository, Backends backends, GuestRunner runner) {
+        this(repository, backends, runner, VersionExtension.NONE);
+    }
+
+    /** @param extension builds each version's attachment (a pipeline ...) while it loads */
+    public ModelStore(ModelRepository repository, Backends backends, GuestRunner runner, VersionExtension extension) {
         this.repository = Objects.requireNonNull(repository);
-        this.loader = new VersionLoader(backends, runner);
+        this.loader = new VersionLoader(backends, runner, extension);
     }
 
     public ModelRepository repository() {

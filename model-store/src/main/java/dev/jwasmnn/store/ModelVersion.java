@@ -25,9 +25,11 @@ public final class ModelVersion {
     private final String warning;
     private final List<TensorSpec> inputs;
     private final List<TensorSpec> outputs;
+    private final Object attachment;
 
     ModelVersion(String model, VersionFiles files, ModelConfig config, SharedGraph graph, GuestModule guest,
-            Duration loadTime, String warning, List<TensorSpec> inputs, List<TensorSpec> outputs) {
+            Duration loadTime, String warning, List<TensorSpec> inputs, List<TensorSpec> outputs, Object attachment) {
+        this.attachment = attachment;
         this.inputs = List.copyOf(inputs);
         this.outputs = List.copyOf(outputs);
         this.model = model;
@@ -78,6 +80,11 @@ public final class ModelVersion {
      */
     public List<TensorSpec> outputs() {
         return outputs;
+    }
+
+    /** What the store's {@link VersionExtension} built for this version, if it is a {@code type}. */
+    public <T> Optional<T> attachment(Class<T> type) {
+        return type.isInstance(attachment) ? Optional.of(type.cast(attachment)) : Optional.empty();
     }
 
     public Duration loadTime() {

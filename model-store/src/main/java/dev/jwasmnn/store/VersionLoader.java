@@ -31,10 +31,12 @@ final class VersionLoader {
 
     private final Backends backends;
     private final GuestRunner runner;
+    private final VersionExtension extension;
 
-    VersionLoader(Backends backends, GuestRunner runner) {
+    VersionLoader(Backends backends, GuestRunner runner, VersionExtension extension) {
         this.backends = backends;
         this.runner = runner;
+        this.extension = extension;
     }
 
     ModelVersion load(String model, VersionFiles files, ModelConfig config) {
@@ -55,13 +57,19 @@ final class VersionLoader {
                             + " cannot be used: " + e.getMessage(), e);
                 }
             }
+            Object attachment;
+            try {
+                attachment = extension.prepare(model, config, files.directory().getParent());
+            } catch (RuntimeException e) {
+                throw new ModelLoadException(model, where + ": " + e.getMessage(), e);
+            }
             List<TensorSpec> inputs = inputSpecs(config, graph);
             List<TensorSpec> outputs = graph.outputs().isEmpty() ? declared(config.outputs()) : graph.outputs();
             if (config.warmup()) {
                 warmUp(model, where, graph, inputs, warmupInputs(model, where, files, config, inputs));
             }
             return new ModelVersion(model, files, config, shared, guest,
-                    Duration.ofNanos(System.nanoTime() - start), warning[0], inputs, outputs);
+                    Duration.ofNanos(System.nanoTime() - start), warning[0], inputs, outputs, attachment);
         } catch (RuntimeException | Error e) {
             shared.release();
             throw e;

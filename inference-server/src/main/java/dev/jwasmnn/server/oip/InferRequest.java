@@ -24,4 +24,9 @@ public record InferRequest(
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
     }
+
+    /** A request for every output as JSON, with inputs supplied elsewhere (a pipeline's preprocessing). */
+    public static InferRequest all() {
+        return new InferRequest(null, List.of(), List.of(), false, false);
+    }
 }

@@ -43,6 +43,18 @@ public final class OipJson {
         return out.toByteArray();
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
+            new com.fasterxml.jackson.databind.ObjectMapper(FACTORY);
+
+    /** A JSON tree (a pipeline's answer) in UTF-8. */
+    public static byte[] bytes(com.fasterxml.jackson.databind.JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // in-memory: cannot happen
+        }
+    }
+
     /**
      * A 400 for unparseable JSON. Jackson's own message would print a redacted source; the client
      * needs only what went wrong and where.

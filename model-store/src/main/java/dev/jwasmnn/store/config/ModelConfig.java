@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param warmupInputs files (relative to the model folder) holding each input's raw little-endian
  *     bytes for that inference; empty = zeros
  * @param drainTimeout how long a reload or unload waits for in-flight requests of an old version
+ * @param pipeline pre/postprocessing steps run by the server around the model (no guest needed)
  */
 public record ModelConfig(
         Optional<GraphEncoding> encoding,
@@ -39,7 +40,8 @@ public record ModelConfig(
         VersionPolicy versionPolicy,
         boolean warmup,
         List<String> warmupInputs,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        Optional<PipelineSpec> pipeline) {
 
     public ModelConfig {
         inputs = List.copyOf(inputs);
@@ -54,6 +56,6 @@ public record ModelConfig(
     public static ModelConfig defaults() {
         return new ModelConfig(Optional.empty(), ExecutionTarget.CPU, Optional.empty(), List.of(), List.of(),
                 Optional.empty(), defaultConcurrency(), 64, Duration.ofSeconds(30), new VersionPolicy.Latest(1),
-                true, List.of(), Duration.ofSeconds(30));
+                true, List.of(), Duration.ofSeconds(30), Optional.empty());
     }
 }

@@ -20,7 +20,8 @@ record ModelConfigFile(
         VersionPolicyFile versionPolicy,
         Boolean warmup,
         List<String> warmupInputs,
-        String drainTimeout) {
+        String drainTimeout,
+        Map<String, Object> pipeline) {
 
     record TensorFile(String name, String datatype, List<Long> shape) {}
 

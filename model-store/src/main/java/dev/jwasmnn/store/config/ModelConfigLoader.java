@@ -147,7 +147,43 @@ public final class ModelConfigLoader {
                     versionPolicy(f.versionPolicy(), d.versionPolicy()),
                     f.warmup() == null ? d.warmup() : f.warmup(),
                     warmupInputs(f),
-                    duration("drain_timeout", f.drainTimeout(), d.drainTimeout()));
+                    duration("drain_timeout", f.drainTimeout(), d.drainTimeout()),
+                    pipeline(f.pipeline()));
+        }
+
+        /** pre/post, each a single {name: options} map; the options are checked by the step itself. */
+        private Optional<PipelineSpec> pipeline(Map<String, Object> raw) {
+            if (raw == null) {
+                return Optional.empty();
+            }
+            for (String key : raw.keySet()) {
+                if (!key.equals("pre") && !key.equals("post")) {
+                    fail("pipeline." + key, "one of [pre, post]");
+                }
+            }
+            return Optional.of(new PipelineSpec(step("pipeline.pre", raw.get("pre")), step("pipeline.post", raw.get("post"))));
+        }
+
+        private Optional<PipelineSpec.Step> step(String key, Object raw) {
+            if (raw == null) {
+                return Optional.empty();
+            }
+            if (raw instanceof String name) {
+                return Optional.of(new PipelineSpec.Step(name, Map.of()));
+            }
+            if (!(raw instanceof Map<?, ?> m) || m.size() != 1) {
+                fail(key, "one step: a name, or {name: {option: value, ...}}");
+            }
+            Map.Entry<?, ?> e = ((Map<?, ?>) raw).entrySet().iterator().next();
+            Object options = e.getValue();
+            if (options != null && !(options instanceof Map<?, ?>)) {
+                fail(key + "." + e.getKey(), "a map of options");
+            }
+            Map<String, Object> typed = new java.util.LinkedHashMap<>();
+            if (options != null) {
+                ((Map<?, ?>) options).forEach((k, v) -> typed.put(String.valueOf(k), v));
+            }
+            return Optional.of(new PipelineSpec.Step(String.valueOf(e.getKey()), typed));
         }
 
         private List<String> warmupInputs(ModelConfigFile f) {

@@ -1,0 +1,248 @@
+package dev.jwasmnn.preprocess.image;
+
+import dev.jwasmnn.nn.Tensor;
+import dev.jwasmnn.nn.TensorType;
+import dev.jwasmnn.preprocess.spi.Preprocessor;
+import dev.jwasmnn.preprocess.spi.StepContext;
+import dev.jwasmnn.preprocess.spi.StepException;
+import dev.jwasmnn.preprocess.spi.StepOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.opencv.core.Core;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.core.MatOfByte;
+import org.opencv.core.Scalar;
+import org.opencv.core.Size;
+import org.opencv.imgcodecs.Imgcodecs;
+import org.opencv.imgproc.Imgproc;
+
+/**
+ * An encoded image (JPEG, PNG, BMP) to one model input tensor with OpenCV: decode (EXIF
+ * orientation applied), colour order, resize (stretch, shorter side + centre crop, letterbox),
+ * scale and mean/std normalisation, NCHW or NHWC, f32, f16 or u8. Resizing runs on float pixels,
+ * so the result is bilinear interpolation without 8-bit rounding in between.
+ *
+ * <p>Every Mat is released before {@link #apply} returns; the size in the header is checked
+ * against {@code max_pixels} before anything is decoded.
+ */
+public final class ImagePreprocessor implements Preprocessor {
+    /** Default bound on decoded pixels: 40 megapixels, 120 MB as 8-bit RGB. */
+    public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
+
+    private final int height;
+    private final int width;
+    private final ResizeMode mode;
+    private final int resizeShort;
+    private final boolean rgb;
+    private final double scale;
+    private final double[] mean;
+    private final double[] std;
+    private final boolean nchw;
+    private final TensorType dtype;
+    private final double pad;
+    private final long maxPixels;
+
+    ImagePreprocessor(int height, int width, ResizeMode mode, int resizeShort, boolean rgb, double scale,
+            double[] mean, double[] std, boolean nchw, TensorType dtype, double pad, long maxPixels) {
+        this.height = height;
+        this.width = width;
+        this.mode = mode;
+        this.resizeShort = resizeShort;
+        this.rgb = rgb;
+        this.scale = scale;
+        this.mean = mean.clone();
+        this.std = std.clone();
+        this.nchw = nchw;
+        this.dtype = dtype;
+        this.pad = pad;
+        this.maxPixels = maxPixels;
+    }
+
+    /**
+     * Options: {@code size} (224, or [height, width]), {@code resize} (stretch|crop|letterbox),
+     * {@code resize_short} (crop: shorter side before cropping, default size * 256/224),
+     * {@code color} (rgb|bgr), {@code scale} (default 1/255), {@code mean} and {@code std}
+     * (three numbers, in scaled units; default ImageNet's), {@code layout} (nchw|nhwc),
+     * {@code dtype} (f32|f16|u8; u8 skips scaling and normalisation), {@code pad} (letterbox fill,
+     * 0-255, default 114), {@code max_pixels}.
+     */
+    public static ImagePreprocessor from(StepOptions o) {
+        int h;
+        int w;
+        if (o.isList("size")) {
+            double[] size = o.numbers("size", null, 2);
+            h = (int) size[0];
+            w = (int) size[1];
+        } else {
+            h = w = o.integer("size", 224, 1, 8192);
+        }
+        if (h < 1 || w < 1 || h > 8192 || w > 8192) {
+            throw o.error("size", "from 1 to 8192", h + "x" + w);
+        }
+        ResizeMode mode = ResizeMode.valueOf(o.string("resize", "crop", "stretch", "crop", "letterbox").toUpperCase());
+        int resizeShort = o.integer("resize_short", (int) Math.round(Math.max(h, w) * 256.0 / 224.0), 1, 16384);
+        if (mode == ResizeMode.CROP && resizeShort < Math.max(h, w)) {
+            throw o.error("resize_short", "at least the larger side of size (" + Math.max(h, w) + ")", resizeShort);
+        }
+        boolean rgb = o.string("color", "rgb", "rgb", "bgr").equals("rgb");
+        double scale = o.number("scale", 1.0 / 255.0, -1e6, 1e6);
+        double[] mean = o.numbers("mean", new double[] {0.485, 0.456, 0.406}, 3);
+        double[] std = o.numbers("std", new double[] {0.229, 0.224, 0.225}, 3);
+        for (double s : std) {
+            if (s == 0) {
+                throw o.error("std", "three non-zero numbers", 0);
+            }
+        }
+        boolean nchw = o.string("layout", "nchw", "nchw", "nhwc").equals("nchw");
+        TensorType dtype = switch (o.string("dtype", "f32", "f32", "f16", "u8")) {
+            case "f16" -> TensorType.F16;
+            case "u8" -> TensorType.U8;
+            default -> TensorType.F32;
+        };
+        double pad = o.number("pad", 114, 0, 255);
+        long maxPixels = (long) o.number("max_pixels", DEFAULT_MAX_PIXELS, 1, 1e10);
+        return new ImagePreprocessor(h, w, mode, resizeShort, rgb, scale, mean, std, nchw, dtype, pad, maxPixels);
+    }
+
+    @Override
+    public List<Tensor> apply(byte[] body, String contentType, StepContext context) {
+        ImageHeader header = ImageHeader.read(body);
+        if (header.pixels() > maxPixels) {
+            throw new StepException(413, "the image is " + header.width() + "x" + header.height()
+                    + " pixels; this model accepts at most " + maxPixels);
+        }
+        OpenCv.load();
+        List<Mat> mats = new ArrayList<>();
+        try {
+            MatOfByte encoded = track(mats, new MatOfByte(body));
+            Mat bgr = track(mats, Imgcodecs.imdecode(encoded, Imgcodecs.IMREAD_COLOR));
+            if (bgr.empty()) {
+                throw new StepException(400, "the " + header.format() + " image could not be decoded");
+            }
+            return List.of(toTensor(bgr, mats, context));
+        } finally {
+            mats.forEach(Mat::release);
+        }
+    }
+
+    /** The decoded BGR 8-bit image as this step's tensor (also the entry point for host functions). */
+    public Tensor toTensor(Mat bgr, List<Mat> mats, StepContext context) {
+        Mat color = bgr;
+        if (rgb) {
+            color = track(mats, new Mat());
+            Imgproc.cvtColor(bgr, color, Imgproc.COLOR_BGR2RGB);
+        }
+        Mat pixels = track(mats, new Mat());
+        color.convertTo(pixels, CvType.CV_32FC3);
+        Mat sized = resize(pixels, mats, bgr.cols(), bgr.rows(), context);
+        Mat out = sized;
+        if (dtype == TensorType.U8) {
+            out = track(mats, new Mat());
+            sized.convertTo(out, CvType.CV_8UC3);
+        } else {
+            Core.multiply(sized, Scalar.all(scale), sized);
+            Core.subtract(sized, new Scalar(mean[0], mean[1], mean[2]), sized);
+            Core.divide(sized, new Scalar(std[0], std[1], std[2]), sized);
+        }
+        return layout(out);
+    }
+
+    private Mat resize(Mat src, List<Mat> mats, int w0, int h0, StepContext context) {
+        Mat dst = track(mats, new Mat());
+        switch (mode) {
+            case STRETCH -> {
+                Imgproc.resize(src, dst, new Size(width, height), 0, 0, Imgproc.INTER_LINEAR);
+                record(context, w0, h0, (double) width / w0, (double) height / h0, 0, 0);
+                return dst;
+            }
+            case CROP -> {
+                // torchvision: the long side is truncated, the crop offset rounded half to even.
+                int nw;
+                int nh;
+                if (h0 <= w0) {
+                    nh = resizeShort;
+                    nw = (int) ((long) resizeShort * w0 / h0);
+                } else {
+                    nw = resizeShort;
+                    nh = (int) ((long) resizeShort * h0 / w0);
+                }
+                Imgproc.resize(src, dst, new Size(nw, nh), 0, 0, Imgproc.INTER_LINEAR);
+                int top = (int) Math.rint((nh - height) / 2.0);
+                int left = (int) Math.rint((nw - width) / 2.0);
+                record(context, w0, h0, (double) nw / w0, (double) nh / h0, -left, -top);
+                return track(mats, dst.submat(top, top + height, left, left + width).clone());
+            }
+            case LETTERBOX -> {
+                double s = Math.min((double) width / w0, (double) height / h0);
+                int nw = Math.max(1, (int) Math.floor(w0 * s + 0.5));
+                int nh = Math.max(1, (int) Math.floor(h0 * s + 0.5));
+                Imgproc.resize(src, dst, new Size(nw, nh), 0, 0, Imgproc.INTER_LINEAR);
+                Mat canvas = track(mats, new Mat(height, width, CvType.CV_32FC3, Scalar.all(pad)));
+                int top = (height - nh) / 2;
+                int left = (width - nw) / 2;
+                Mat roi = track(mats, canvas.submat(top, top + nh, left, left + nw));
+                dst.copyTo(roi);
+                record(context, w0, h0, (double) nw / w0, (double) nh / h0, left, top);
+                return canvas;
+            }
+            default -> throw new IllegalStateException();
+        }
+    }
+
+    private static void record(StepContext context, int w0, int h0, double sx, double sy, double ox, double oy) {
+        if (context != null) {
+            context.put(ImageGeometry.class, new ImageGeometry(w0, h0, sx, sy, ox, oy));
+        }
+    }
+
+    private Tensor layout(Mat m) {
+        int plane = height * width;
+        long[] shape = nchw ? new long[] {1, 3, height, width} : new long[] {1, height, width, 3};
+        if (dtype == TensorType.U8) {
+            byte[] hwc = new byte[plane * 3];
+            m.get(0, 0, hwc);
+            if (!nchw) {
+                return Tensor.of(TensorType.U8, shape, hwc);
+            }
+            byte[] chw = new byte[hwc.length];
+            for (int i = 0; i < plane; i++) {
+                chw[i] = hwc[3 * i];
+                chw[plane + i] = hwc[3 * i + 1];
+                chw[2 * plane + i] = hwc[3 * i + 2];
+            }
+            return Tensor.of(TensorType.U8, shape, chw);
+        }
+        float[] hwc = new float[plane * 3];
+        m.get(0, 0, hwc);
+        ByteBuffer out = ByteBuffer.allocate(plane * 3 * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        for (int c = 0; c < (nchw ? 3 : 1); c++) {
+            for (int i = 0; i < plane; i++) {
+                if (nchw) {
+                    put(out, hwc[3 * i + c]);
+                } else {
+                    put(out, hwc[3 * i]);
+                    put(out, hwc[3 * i + 1]);
+                    put(out, hwc[3 * i + 2]);
+                }
+            }
+        }
+        out.flip();
+        return Tensor.of(dtype, shape, out);
+    }
+
+    private void put(ByteBuffer out, float v) {
+        if (dtype == TensorType.F16) {
+            out.putShort(Float.floatToFloat16(v));
+        } else {
+            out.putFloat(v);
+        }
+    }
+
+    private static <M extends Mat> M track(List<Mat> mats, M m) {
+        mats.add(m);
+        return m;
+    }
+}
