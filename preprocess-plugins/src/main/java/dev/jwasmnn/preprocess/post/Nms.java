@@ -12,7 +12,8 @@ public final class Nms {
     private Nms() {}
 
     /**
-     * The boxes to keep, best score first.
+     * The boxes to keep, best score first. Scores must be positive (probabilities): OpenCV drops
+     * boxes scoring 0 or less.
      *
      * @param boxes {x1, y1, x2, y2} per candidate
      * @param classes class per candidate; boxes of different classes never suppress each other
@@ -40,8 +41,10 @@ public final class Nms {
         MatOfFloat s = new MatOfFloat(scores);
         MatOfInt keep = new MatOfInt();
         try {
-            Dnn.NMSBoxes(r, s, Float.NEGATIVE_INFINITY, iouThreshold, keep, 1.0f, maxDetections);
-            return keep.toArray();
+            // OpenCV's top_k cuts the candidates before suppression; the limit applies after it.
+            Dnn.NMSBoxes(r, s, 0f, iouThreshold, keep, 1.0f, 0);
+            int[] all = keep.toArray();
+            return all.length <= maxDetections ? all : java.util.Arrays.copyOf(all, maxDetections);
         } finally {
             r.release();
             s.release();
