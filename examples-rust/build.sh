@@ -95,7 +95,7 @@ if [ "$VERBOSE" = 1 ]; then cat "$log" >&2; fi
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 built="$CARGO_TARGET_DIR/$TARGET/release"
-for pair in classify.wasm:classify.wasm pytorch-mobilenet-image.wasm:pytorch-mobilenet-image.wasm pytorch-mobilenet-named.wasm:pytorch-mobilenet-named.wasm raw-infer.wasm:raw-infer.wasm guest-probe.wasm:guest-probe.wasm nn_abi_probe.wasm:nn-abi-probe.wasm; do
+for pair in classify.wasm:classify.wasm classify-cv.wasm:classify-cv.wasm pytorch-mobilenet-image.wasm:pytorch-mobilenet-image.wasm pytorch-mobilenet-named.wasm:pytorch-mobilenet-named.wasm raw-infer.wasm:raw-infer.wasm guest-probe.wasm:guest-probe.wasm nn_abi_probe.wasm:nn-abi-probe.wasm; do
     src="$built/${pair%%:*}"
     dst="$OUT/${pair##*:}"
     [ -f "$src" ] || { echo "build.sh: expected build output $src is missing" >&2; exit 1; }

@@ -11,6 +11,7 @@ import dev.jwasmnn.nn.WasiNnException;
 import dev.jwasmnn.nn.abi.TensorTypeNumbering;
 import dev.jwasmnn.nn.abi.WasiNn;
 import dev.jwasmnn.nn.abi.WasiNnConfig;
+import dev.jwasmnn.preprocess.guest.JwasmCv;
 import dev.jwasmnn.nn.registry.Backends;
 import dev.jwasmnn.nn.registry.GraphRegistry;
 import dev.jwasmnn.nn.registry.PreloadSpec;
@@ -65,6 +66,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Load a model before the guest starts; the guest finds it with load_by_name(NAME)."
                     + " ENCODING: ONNX or PyTorch (case-insensitive); TARGET: CPU, GPU, TPU or AUTO (case-insensitive).")
     List<String> preloads = new ArrayList<>();
+
+    @Option(names = "--allow-cv",
+            description = "Let the guest call the jwasm_cv host module (native OpenCV image preprocessing).")
+    boolean allowCv;
 
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Set an environment variable in the guest.")
     List<String> env = new ArrayList<>();
@@ -137,7 +142,8 @@ final class RunCommand implements Callable<Integer> {
                     .resolver(registry)
                     .fallbackNumbering(numbering)
                     .build());
-            try (GuestRunner runner = GuestRunner.builder().extension(nn).limits(limits).build()) {
+            try (GuestRunner runner = GuestRunner.builder().extension(nn).extension(new JwasmCv(allowCv))
+                    .limits(limits).build()) {
                 GuestModule guest;
                 try {
                     guest = runner.compile(module);

@@ -6,6 +6,7 @@ import dev.jwasmnn.guest.GuestModule;
 import dev.jwasmnn.guest.GuestResult;
 import dev.jwasmnn.guest.GuestRunner;
 import dev.jwasmnn.nn.abi.WasiNnGrants;
+import dev.jwasmnn.preprocess.guest.CvGrant;
 import dev.jwasmnn.store.ModelLease;
 import dev.jwasmnn.store.ModelVersion;
 import dev.jwasmnn.store.config.GuestConfig;
@@ -64,6 +65,7 @@ final class GuestCall {
                 .stdin(request.body())
                 .limits(new GuestLimits(guest.memoryBytes(), guest.maxStdoutBytes(), guest.maxStderrBytes(), timeLeft))
                 .attach(WasiNnGrants.class, new WasiNnGrants(lease.guestResolver(), guest.allowModelBytes()))
+                .attach(CvGrant.class, new CvGrant(guest.allowCv()))
                 .build();
         GuestResult result = runner.run(module, invocation);
         timings.guestNanos = result.elapsed().toNanos();

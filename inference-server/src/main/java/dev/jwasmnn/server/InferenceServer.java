@@ -3,6 +3,7 @@ package dev.jwasmnn.server;
 import dev.jwasmnn.guest.GuestRunner;
 import dev.jwasmnn.nn.abi.WasiNn;
 import dev.jwasmnn.nn.abi.WasiNnConfig;
+import dev.jwasmnn.preprocess.guest.JwasmCv;
 import dev.jwasmnn.nn.registry.Backends;
 import dev.jwasmnn.nn.spi.BackendSettings;
 import dev.jwasmnn.store.ModelRepository;
@@ -51,6 +52,8 @@ public final class InferenceServer implements AutoCloseable {
         // Guests get their graphs per request (WasiNnGrants): nothing is reachable host-wide.
         this.runner = GuestRunner.builder()
                 .extension(new WasiNn(WasiNnConfig.builder(backends).allowGuestModels(false).build()))
+                // Denied unless a model's config grants it (guest.allow_cv).
+                .extension(new JwasmCv(false))
                 .build();
         this.store = new ModelStore(new ModelRepository(settings.repository()), backends, runner, new PipelineExtension());
         this.direct = new DirectInference();

@@ -42,6 +42,10 @@ class PipelineServingTest {
         TestServer.model(repo, "classifier", "mobilenet_v2.onnx", null, PIPELINE);
         Files.writeString(repo.resolve("classifier/labels.txt"),
                 IntStream.range(0, 1000).mapToObj(i -> "class-" + i).collect(Collectors.joining("\n")) + "\n");
+        TestServer.model(repo, "cv-guest", "mobilenet_v2.onnx", "classify-cv", """
+                guest: {args: ["{model}"], allow_cv: true}
+                """);
+        TestServer.model(repo, "cv-denied", "mobilenet_v2.onnx", "classify-cv", "guest: {args: [\"{model}\"]}\n");
         TestServer.model(repo, "broken", "mobilenet_v2.onnx", null, """
                 pipeline:
                   pre: {image: {resize: squash}}
@@ -98,6 +102,26 @@ class PipelineServingTest {
         JsonNode top = JSON.readTree(r.body()).get("top");
         assertThat(top).hasSize(5);
         assertThat(top.get(0).get("score").asDouble()).isGreaterThanOrEqualTo(top.get(4).get("score").asDouble());
+    }
+
+    @Test
+    void aRustGuestCallingJwasmCvGetsTheSameAnswerAsThePipeline() throws Exception {
+        byte[] jpeg = TestAssets.bytes(TestAssets.model("photo-640x480.jpg"));
+        JsonNode viaPipeline = JSON.readTree(t.post("/v1/infer/classifier", jpeg, "Content-Type", "image/jpeg").body());
+        HttpResponse<byte[]> r = t.post("/v1/infer/cv-guest", jpeg, "Content-Type", "image/jpeg");
+        assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
+        JsonNode viaGuest = JSON.readTree(r.body()).get("top");
+        assertThat(viaGuest).hasSize(5);
+        for (int k = 0; k < 5; k++) {
+            JsonNode want = viaPipeline.get("top").get(k);
+            assertThat(viaGuest.get(k).get("class").asInt()).isEqualTo(want.get("class").asInt());
+            assertThat(viaGuest.get(k).get("score").asDouble())
+                    .isCloseTo(want.get("score").asDouble(), org.assertj.core.data.Offset.offset(1e-6));
+        }
+        // Not granted in its config: the host refuses, the guest exits 1, the client gets a 500.
+        HttpResponse<byte[]> denied = t.post("/v1/infer/cv-denied", jpeg, "Content-Type", "image/jpeg");
+        assertThat(denied.statusCode()).isEqualTo(500);
+        assertThat(t.post("/v1/infer/cv-guest", "not an image").statusCode()).isEqualTo(500);
     }
 
     @Test

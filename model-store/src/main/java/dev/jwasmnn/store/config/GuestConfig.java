@@ -18,6 +18,7 @@ import java.util.Set;
  * @param contentType the response content type in {@link ResponseMode#BODY} mode
  * @param grants other models the guest may {@code load_by_name} (its own is always granted)
  * @param allowModelBytes whether the guest may {@code load} model bytes of its own
+ * @param allowCv whether the guest may call the {@code jwasm_cv} host module (OpenCV preprocessing)
  */
 public record GuestConfig(
         String module,
@@ -29,7 +30,8 @@ public record GuestConfig(
         ResponseMode response,
         String contentType,
         Set<String> grants,
-        boolean allowModelBytes) {
+        boolean allowModelBytes,
+        boolean allowCv) {
 
     public static final String DEFAULT_MODULE = "guest.wasm";
 
@@ -41,6 +43,6 @@ public record GuestConfig(
 
     public static GuestConfig defaults() {
         return new GuestConfig(DEFAULT_MODULE, List.of(), Map.of(), 256L << 20, 16L << 20, 64L << 10,
-                ResponseMode.BODY, "application/json", Set.of(), false);
+                ResponseMode.BODY, "application/json", Set.of(), false, false);
     }
 }

@@ -35,7 +35,8 @@ record ModelConfigFile(
             String response,
             String contentType,
             List<String> grants,
-            Boolean allowModelBytes) {}
+            Boolean allowModelBytes,
+            Boolean allowCv) {}
 
     record VersionPolicyFile(Integer latest, Boolean all, List<Long> specific) {}
 }

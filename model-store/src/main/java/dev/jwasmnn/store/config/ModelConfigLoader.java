@@ -246,7 +246,8 @@ public final class ModelConfigLoader {
                             Map.of("body", ResponseMode.BODY, "cgi", ResponseMode.CGI)),
                     contentType,
                     grants,
-                    g.allowModelBytes() != null && g.allowModelBytes());
+                    g.allowModelBytes() != null && g.allowModelBytes(),
+                    g.allowCv() != null && g.allowCv());
         }
 
         private VersionPolicy versionPolicy(ModelConfigFile.VersionPolicyFile p, VersionPolicy fallback) {

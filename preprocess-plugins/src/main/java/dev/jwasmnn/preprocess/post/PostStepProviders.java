@@ -50,6 +50,7 @@ public final class PostStepProviders {
         public Postprocessor postprocessor(StepOptions options) {
             YoloDetections y = YoloDetections.from(options);
             options.checkAllRead();
+            dev.jwasmnn.preprocess.image.OpenCv.load(); // NMS is OpenCV's; load it with the model
             return y;
         }
     }
