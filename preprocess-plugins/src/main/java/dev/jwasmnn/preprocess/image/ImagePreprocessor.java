@@ -130,24 +130,27 @@ public final class ImagePreprocessor implements Preprocessor {
 
     /** The decoded BGR 8-bit image as this step's tensor (also the entry point for host functions). */
     public Tensor toTensor(Mat bgr, List<Mat> mats, StepContext context) {
-        Mat color = bgr;
-        if (rgb) {
-            color = track(mats, new Mat());
-            Imgproc.cvtColor(bgr, color, Imgproc.COLOR_BGR2RGB);
-        }
         Mat pixels = track(mats, new Mat());
-        color.convertTo(pixels, CvType.CV_32FC3);
+        bgr.convertTo(pixels, CvType.CV_32FC3);
         Mat sized = resize(pixels, mats, bgr.cols(), bgr.rows(), context);
-        Mat out = sized;
-        if (dtype == TensorType.U8) {
-            out = track(mats, new Mat());
-            sized.convertTo(out, CvType.CV_8UC3);
-        } else {
-            Core.multiply(sized, Scalar.all(scale), sized);
-            Core.subtract(sized, new Scalar(mean[0], mean[1], mean[2]), sized);
-            Core.divide(sized, new Scalar(std[0], std[1], std[2]), sized);
+        // Colour order, scale, mean/std and layout in one pass per channel over the small image:
+        // plane c of the output is BGR plane (rgb ? 2 - c : c), mapped by x * scale/std - mean/std.
+        List<Mat> planes = new ArrayList<>(3);
+        Core.split(sized, planes);
+        mats.addAll(planes);
+        int plane = height * width;
+        float[][] channels = new float[3][plane];
+        for (int c = 0; c < 3; c++) {
+            Mat source = planes.get(rgb ? 2 - c : c);
+            Mat mapped = track(mats, new Mat());
+            if (dtype == TensorType.U8) {
+                source.convertTo(mapped, CvType.CV_32F); // rounded below, as convertTo to 8U would
+            } else {
+                source.convertTo(mapped, CvType.CV_32F, scale / std[c], -mean[c] / std[c]);
+            }
+            mapped.get(0, 0, channels[c]);
         }
-        return layout(out);
+        return layout(channels, plane);
     }
 
     private Mat resize(Mat src, List<Mat> mats, int w0, int h0, StepContext context) {
@@ -173,7 +176,7 @@ public final class ImagePreprocessor implements Preprocessor {
                 int top = (int) Math.rint((nh - height) / 2.0);
                 int left = (int) Math.rint((nw - width) / 2.0);
                 record(context, w0, h0, (double) nw / w0, (double) nh / h0, -left, -top);
-                return track(mats, dst.submat(top, top + height, left, left + width).clone());
+                return track(mats, dst.submat(top, top + height, left, left + width));
             }
             case LETTERBOX -> {
                 double s = Math.min((double) width / w0, (double) height / h0);
@@ -198,47 +201,38 @@ public final class ImagePreprocessor implements Preprocessor {
         }
     }
 
-    private Tensor layout(Mat m) {
-        int plane = height * width;
+    private Tensor layout(float[][] channels, int plane) {
         long[] shape = nchw ? new long[] {1, 3, height, width} : new long[] {1, height, width, 3};
         if (dtype == TensorType.U8) {
-            byte[] hwc = new byte[plane * 3];
-            m.get(0, 0, hwc);
-            if (!nchw) {
-                return Tensor.of(TensorType.U8, shape, hwc);
+            byte[] out = new byte[plane * 3];
+            for (int c = 0; c < 3; c++) {
+                float[] ch = channels[c];
+                for (int i = 0; i < plane; i++) {
+                    int v = Math.round(ch[i]);
+                    out[nchw ? c * plane + i : 3 * i + c] = (byte) Math.max(0, Math.min(255, v));
+                }
             }
-            byte[] chw = new byte[hwc.length];
-            for (int i = 0; i < plane; i++) {
-                chw[i] = hwc[3 * i];
-                chw[plane + i] = hwc[3 * i + 1];
-                chw[2 * plane + i] = hwc[3 * i + 2];
-            }
-            return Tensor.of(TensorType.U8, shape, chw);
+            return Tensor.of(TensorType.U8, shape, out);
         }
-        float[] hwc = new float[plane * 3];
-        m.get(0, 0, hwc);
         ByteBuffer out = ByteBuffer.allocate(plane * 3 * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-        for (int c = 0; c < (nchw ? 3 : 1); c++) {
-            for (int i = 0; i < plane; i++) {
-                if (nchw) {
-                    put(out, hwc[3 * i + c]);
+        if (dtype == TensorType.F32 && nchw) {
+            java.nio.FloatBuffer floats = out.asFloatBuffer();
+            for (float[] ch : channels) {
+                floats.put(ch);
+            }
+        } else {
+            for (int k = 0; k < plane * 3; k++) {
+                int c = nchw ? k / plane : k % 3;
+                int i = nchw ? k % plane : k / 3;
+                float v = channels[c][i];
+                if (dtype == TensorType.F16) {
+                    out.putShort(2 * k, Float.floatToFloat16(v));
                 } else {
-                    put(out, hwc[3 * i]);
-                    put(out, hwc[3 * i + 1]);
-                    put(out, hwc[3 * i + 2]);
+                    out.putFloat(4 * k, v);
                 }
             }
         }
-        out.flip();
         return Tensor.of(dtype, shape, out);
-    }
-
-    private void put(ByteBuffer out, float v) {
-        if (dtype == TensorType.F16) {
-            out.putShort(Float.floatToFloat16(v));
-        } else {
-            out.putFloat(v);
-        }
     }
 
     private static <M extends Mat> M track(List<Mat> mats, M m) {
