@@ -72,6 +72,7 @@ DATA_FILES = (
     + ["tiny_b.onnx"]
     + ["slow.onnx"]
     + ["photo-640x480.png", "photo-640x480.jpg", "photo-300x400.png", "photo-640x480.jpg.rgb"]
+    + ["photo-300x400.exif6.jpg"]
     + ["photo-640x480.%s.f32" % m for m in ("stretch", "crop", "letterbox")]
     + ["photo-300x400.%s.f32" % m for m in ("stretch", "crop", "letterbox")]
 )
@@ -563,6 +564,15 @@ def make_images(w):
         w.write(name + ".png", buf.getvalue())
         for mode, ref in image_references(img).items():
             w.write("%s.%s.f32" % (name, mode), le_bytes(ref.numpy().astype(np.float32)))
+        if width == 300:
+            # Stored turned a quarter left, with EXIF orientation 6 ("rotate 90 clockwise to
+            # show"): a decoder that honours EXIF gives back the upright 300x400 picture.
+            exif = Image.Exif()
+            exif[0x0112] = 6
+            buf = io.BytesIO()
+            Image.fromarray(img, "RGB").transpose(Image.ROTATE_90).save(
+                buf, format="JPEG", quality=95, exif=exif.tobytes())
+            w.write(name + ".exif6.jpg", buf.getvalue())
         if width == 640:
             buf = io.BytesIO()
             Image.fromarray(img, "RGB").save(buf, format="JPEG", quality=90)

@@ -92,6 +92,32 @@ class ImagePreprocessorTest {
     }
 
     @Test
+    void exifOrientationIsApplied() {
+        // Stored 400x300 with orientation 6: upright it is the 300x400 photo.
+        StepContext context = new StepContext();
+        Tensor t = step(Map.of("resize", "stretch")).apply(
+                TestAssets.bytes(TestAssets.model("photo-300x400.exif6.jpg")), "image/jpeg", context).get(0);
+        ImageGeometry g = context.get(ImageGeometry.class);
+        assertThat(g.originalWidth()).isEqualTo(300);
+        assertThat(g.originalHeight()).isEqualTo(400);
+        float[] upright = TestAssets.floats(TestAssets.model("photo-300x400.stretch.f32"));
+        float[] got = floats(t);
+        double sum = 0;
+        double turned = 0;
+        int plane = 224 * 224;
+        for (int i = 0; i < got.length; i++) {
+            sum += Math.abs(got[i] - upright[i]);
+            // The same reference turned upside down: what a wrong rotation would be compared with.
+            int c = i / plane;
+            int p = i % plane;
+            turned += Math.abs(got[i] - upright[c * plane + (plane - 1 - p)]);
+        }
+        // JPEG loss (quality 95, chroma subsampled, a fine checkerboard) vs a wrong orientation.
+        assertThat(sum / got.length).as("mean |diff| vs the upright PNG's reference").isLessThan(0.1);
+        assertThat(turned / got.length).as("mean |diff| vs the reference upside down").isGreaterThan(0.5);
+    }
+
+    @Test
     void layoutDtypeAndColourOptionsShapeTheTensor() {
         byte[] png = TestAssets.bytes(TestAssets.model("photo-640x480.png"));
         float[] nchw = floats(step(Map.of("resize", "stretch")).apply(png, null, new StepContext()).get(0));
