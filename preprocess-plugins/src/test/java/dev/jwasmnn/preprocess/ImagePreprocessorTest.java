@@ -92,6 +92,30 @@ class ImagePreprocessorTest {
     }
 
     @Test
+    void theSystemsSimdJpegDecoderIsUsedAndAgreesWithOpenCvs() {
+        // Installed by scripts/install-deps (libturbojpeg0); without it the step falls back to OpenCV.
+        assertThat(dev.jwasmnn.preprocess.image.TurboJpegProbe.available()).isTrue();
+        byte[] jpeg = TestAssets.bytes(TestAssets.model("photo-640x480.jpg"));
+        OpenCv.load();
+        Mat viaOpenCv = Imgcodecs.imdecode(new MatOfByte(jpeg), Imgcodecs.IMREAD_COLOR);
+        Mat viaTurbo = dev.jwasmnn.preprocess.image.TurboJpegProbe.decode(jpeg);
+        try {
+            byte[] a = new byte[640 * 480 * 3];
+            byte[] b = new byte[a.length];
+            viaOpenCv.get(0, 0, a);
+            viaTurbo.get(0, 0, b);
+            int worst = 0;
+            for (int i = 0; i < a.length; i++) {
+                worst = Math.max(worst, Math.abs((a[i] & 0xFF) - (b[i] & 0xFF)));
+            }
+            assertThat(worst).as("largest channel difference, 0-255").isLessThanOrEqualTo(2);
+        } finally {
+            viaOpenCv.release();
+            viaTurbo.release();
+        }
+    }
+
+    @Test
     void exifOrientationIsApplied() {
         // Stored 400x300 with orientation 6: upright it is the 300x400 photo.
         StepContext context = new StepContext();

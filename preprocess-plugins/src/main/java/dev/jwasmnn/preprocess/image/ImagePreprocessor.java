@@ -117,8 +117,7 @@ public final class ImagePreprocessor implements Preprocessor {
         OpenCv.load();
         List<Mat> mats = new ArrayList<>();
         try {
-            MatOfByte encoded = track(mats, new MatOfByte(body));
-            Mat bgr = track(mats, Imgcodecs.imdecode(encoded, Imgcodecs.IMREAD_COLOR));
+            Mat bgr = decode(body, header, mats);
             if (bgr.empty()) {
                 throw new StepException(400, "the " + header.format() + " image could not be decoded");
             }
@@ -126,6 +125,23 @@ public final class ImagePreprocessor implements Preprocessor {
         } finally {
             mats.forEach(Mat::release);
         }
+    }
+
+    /**
+     * JPEGs through the system's SIMD libjpeg-turbo when it is there (then EXIF orientation is
+     * ours to apply), everything else and every JPEG it refuses through OpenCV.
+     */
+    private static Mat decode(byte[] body, ImageHeader header, List<Mat> mats) {
+        if (header.format().equals("JPEG")) {
+            Mat fast = TurboJpeg.decodeBgr(body);
+            if (fast != null) {
+                track(mats, fast);
+                ExifOrientation.apply(fast, ExifOrientation.of(body));
+                return fast;
+            }
+        }
+        MatOfByte encoded = track(mats, new MatOfByte(body));
+        return track(mats, Imgcodecs.imdecode(encoded, Imgcodecs.IMREAD_COLOR));
     }
 
     /** The decoded BGR 8-bit image as this step's tensor (also the entry point for host functions). */
