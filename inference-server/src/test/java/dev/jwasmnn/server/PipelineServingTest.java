@@ -95,6 +95,25 @@ class PipelineServingTest {
     }
 
     @Test
+    void severalImagesInOneJsonBodyAreOneBatchWithAnAnswerEach() throws Exception {
+        byte[] a = TestAssets.bytes(TestAssets.model("photo-640x480.png"));
+        byte[] b = TestAssets.bytes(TestAssets.model("photo-300x400.png"));
+        String body = "{\"images\":[\"" + java.util.Base64.getEncoder().encodeToString(a) + "\",\""
+                + java.util.Base64.getEncoder().encodeToString(b) + "\"]}";
+        HttpResponse<byte[]> r = t.post("/v1/infer/classifier", body, "Content-Type", "application/json");
+        assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
+        JsonNode predictions = JSON.readTree(r.body()).get("predictions");
+        assertThat(predictions).hasSize(2);
+        JsonNode single = JSON.readTree(t.post("/v1/infer/classifier", a, "Content-Type", "image/png").body());
+        assertThat(predictions.get(0).get("top").get(0).get("class").asInt())
+                .isEqualTo(single.get("top").get(0).get("class").asInt());
+        assertThat(predictions.get(0).get("top").get(0).get("score").asDouble())
+                .isCloseTo(single.get("top").get(0).get("score").asDouble(), org.assertj.core.data.Offset.offset(1e-5));
+        assertError(t.post("/v1/infer/classifier", "{\"images\":[\"R0lGODlh\"]}", "Content-Type", "application/json"),
+                415, "images[0]");
+    }
+
+    @Test
     void aJpegLikeCurlSendsItGetsTop5Json() throws Exception {
         HttpResponse<byte[]> r = t.post("/v1/infer/classifier", TestAssets.bytes(TestAssets.model("photo-640x480.jpg")),
                 "Content-Type", "image/jpeg");

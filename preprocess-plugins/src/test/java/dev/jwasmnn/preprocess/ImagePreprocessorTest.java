@@ -169,6 +169,30 @@ class ImagePreprocessorTest {
     }
 
     @Test
+    void aJsonBodyWithSeveralImagesBecomesOneBatch() {
+        byte[] a = TestAssets.bytes(TestAssets.model("photo-640x480.png"));
+        byte[] b = TestAssets.bytes(TestAssets.model("photo-300x400.png"));
+        String json = "{\"images\":[\"" + java.util.Base64.getEncoder().encodeToString(a) + "\",\""
+                + java.util.Base64.getEncoder().encodeToString(b) + "\"]}";
+        ImagePreprocessor p = step(Map.of("resize", "crop"));
+        Tensor batch = p.apply(json.getBytes(), "application/json", new StepContext()).get(0);
+        assertThat(batch.shape()).containsExactly(2, 3, 224, 224);
+        float[] all = floats(batch);
+        int one = 3 * 224 * 224;
+        float[] first = Arrays.copyOfRange(all, 0, one);
+        float[] second = Arrays.copyOfRange(all, one, 2 * one);
+        assertThat(maxDiff(first, TestAssets.floats(TestAssets.model("photo-640x480.crop.f32")))).isLessThanOrEqualTo(1e-3);
+        assertThat(maxDiff(second, TestAssets.floats(TestAssets.model("photo-300x400.crop.f32")))).isLessThanOrEqualTo(1e-3);
+        assertThatThrownBy(() -> p.apply("{\"images\":[\"%%%\"]}".getBytes(), "application/json", new StepContext()))
+                .hasMessageContaining("images[0]").hasMessageContaining("base64");
+        assertThatThrownBy(() -> p.apply("{\"images\":[]}".getBytes(), "application/json", new StepContext()))
+                .extracting(e -> ((StepException) e).status()).isEqualTo(400);
+        ImagePreprocessor small = step(Map.of("max_batch", 1));
+        assertThatThrownBy(() -> small.apply(json.getBytes(), "application/json", new StepContext()))
+                .extracting(e -> ((StepException) e).status()).isEqualTo(413);
+    }
+
+    @Test
     void letterboxRecordsHowToMapBoxesBack() {
         StepContext context = new StepContext();
         step(Map.of("resize", "letterbox")).apply(TestAssets.bytes(TestAssets.model("photo-640x480.png")), null, context);

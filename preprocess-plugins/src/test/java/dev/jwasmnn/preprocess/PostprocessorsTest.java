@@ -105,6 +105,54 @@ class PostprocessorsTest {
     }
 
     @Test
+    void segmentationArgmaxBecomesAPngMaskAtTheOriginalSize(@TempDir Path dir) {
+        // [1, 3 classes, 4, 6]: class c wins where the pixel's column band says so.
+        int h = 4;
+        int w = 6;
+        float[] scores = new float[3 * h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int winner = x / 2; // columns 0-1 -> 0, 2-3 -> 1, 4-5 -> 2
+                scores[winner * h * w + y * w + x] = 5f;
+            }
+        }
+        Pipeline p = post("segmentation", Map.of(), dir);
+        JsonNode plain = p.postprocess(List.of(f32(new long[] {1, 3, h, w}, scores)), new StepContext());
+        assertThat(plain.get("width").asInt()).isEqualTo(6);
+        assertThat(plain.get("classes").toString()).isEqualTo("[0,1,2]");
+        byte[] pixels = decodePng(plain.get("mask").asText(), w * h);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                assertThat(pixels[y * w + x]).as("pixel %d,%d", x, y).isEqualTo((byte) (x / 2));
+            }
+        }
+        // As if the model input were a 6x4 letterbox of a 12x4 image: rows 1-2 are the image.
+        StepContext context = new StepContext();
+        context.put(ImageGeometry.class, new ImageGeometry(12, 4, 0.5, 0.5, 0, 1));
+        JsonNode original = p.postprocess(List.of(f32(new long[] {1, 3, h, w}, scores)), context);
+        assertThat(original.get("width").asInt()).isEqualTo(12);
+        assertThat(original.get("height").asInt()).isEqualTo(4);
+        byte[] big = decodePng(original.get("mask").asText(), 12 * 4);
+        assertThat(big[0]).isEqualTo((byte) 0);
+        assertThat(big[11]).isEqualTo((byte) 2);
+    }
+
+    private static byte[] decodePng(String base64, int size) {
+        dev.jwasmnn.preprocess.image.OpenCv.load();
+        org.opencv.core.Mat m = org.opencv.imgcodecs.Imgcodecs.imdecode(
+                new org.opencv.core.MatOfByte(java.util.Base64.getDecoder().decode(base64)),
+                org.opencv.imgcodecs.Imgcodecs.IMREAD_UNCHANGED);
+        try {
+            assertThat(m.channels()).isEqualTo(1);
+            byte[] out = new byte[size];
+            m.get(0, 0, out);
+            return out;
+        } finally {
+            m.release();
+        }
+    }
+
+    @Test
     void unknownStepsAndWrongKindsFailWhenThePipelineIsBuilt(@TempDir Path dir) {
         assertThatThrownBy(() -> post("bogus", Map.of(), dir)).hasMessageContaining("unknown pipeline step 'bogus'")
                 .hasMessageContaining("topk");

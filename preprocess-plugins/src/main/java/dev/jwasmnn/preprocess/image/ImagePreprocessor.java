@@ -44,9 +44,12 @@ public final class ImagePreprocessor implements Preprocessor {
     private final TensorType dtype;
     private final double pad;
     private final long maxPixels;
+    private final int maxBatch;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     ImagePreprocessor(int height, int width, ResizeMode mode, int resizeShort, boolean rgb, double scale,
-            double[] mean, double[] std, boolean nchw, TensorType dtype, double pad, long maxPixels) {
+            double[] mean, double[] std, boolean nchw, TensorType dtype, double pad, long maxPixels, int maxBatch) {
+        this.maxBatch = maxBatch;
         this.height = height;
         this.width = width;
         this.mode = mode;
@@ -67,7 +70,7 @@ public final class ImagePreprocessor implements Preprocessor {
      * {@code color} (rgb|bgr), {@code scale} (default 1/255), {@code mean} and {@code std}
      * (three numbers, in scaled units; default ImageNet's), {@code layout} (nchw|nhwc),
      * {@code dtype} (f32|f16|u8; u8 skips scaling and normalisation), {@code pad} (letterbox fill,
-     * 0-255, default 114), {@code max_pixels}.
+     * 0-255, default 114), {@code max_pixels}, {@code max_batch} (images in one JSON body, default 32).
      */
     public static ImagePreprocessor from(StepOptions o) {
         int h;
@@ -104,16 +107,89 @@ public final class ImagePreprocessor implements Preprocessor {
         };
         double pad = o.number("pad", 114, 0, 255);
         long maxPixels = (long) o.number("max_pixels", DEFAULT_MAX_PIXELS, 1, 1e10);
-        return new ImagePreprocessor(h, w, mode, resizeShort, rgb, scale, mean, std, nchw, dtype, pad, maxPixels);
+        int maxBatch = o.integer("max_batch", 32, 1, 1024);
+        return new ImagePreprocessor(h, w, mode, resizeShort, rgb, scale, mean, std, nchw, dtype, pad, maxPixels,
+                maxBatch);
     }
 
+    /**
+     * One encoded image, or, for a JSON body {@code {"images": ["<base64>", ...]}}, several
+     * images as one batch: a tensor of N along the first dimension (the model needs a dynamic
+     * batch dimension). Every image is checked before any is decoded.
+     */
     @Override
     public List<Tensor> apply(byte[] body, String contentType, StepContext context) {
-        ImageHeader header = ImageHeader.read(body);
+        if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            return List.of(batch(body, context));
+        }
+        return List.of(one(body, context));
+    }
+
+    private Tensor batch(byte[] json, StepContext context) {
+        List<byte[]> images = new ArrayList<>();
+        try {
+            com.fasterxml.jackson.databind.JsonNode root = JSON.readTree(json);
+            com.fasterxml.jackson.databind.JsonNode list = root == null ? null : root.get("images");
+            if (list == null || !list.isArray() || list.isEmpty()) {
+                throw new StepException(400, "a JSON body must be {\"images\": [\"<base64>\", ...]} with at least one image");
+            }
+            if (list.size() > maxBatch) {
+                throw new StepException(413, "the batch has " + list.size() + " images; at most " + maxBatch);
+            }
+            for (int i = 0; i < list.size(); i++) {
+                if (!list.get(i).isTextual()) {
+                    throw new StepException(400, "images[" + i + "] is not a base64 string");
+                }
+                try {
+                    // Strict base64; line breaks some encoders insert are allowed.
+                    images.add(java.util.Base64.getDecoder().decode(list.get(i).asText().replaceAll("\\s", "")));
+                } catch (IllegalArgumentException e) {
+                    throw new StepException(400, "images[" + i + "] is not valid base64: " + e.getMessage());
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new StepException(400, "the JSON body does not parse: " + e.getMessage());
+        }
+        for (int i = 0; i < images.size(); i++) {
+            checkHeader(images.get(i), "images[" + i + "]: ");
+        }
+        List<Tensor> tensors = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            try {
+                // Boxes map back to the first image's geometry; a batch is for classification.
+                tensors.add(one(images.get(i), i == 0 ? context : null));
+            } catch (StepException e) {
+                throw new StepException(e.status(), "images[" + i + "]: " + e.getMessage());
+            }
+        }
+        if (tensors.size() == 1) {
+            return tensors.get(0);
+        }
+        Tensor first = tensors.get(0);
+        long[] shape = first.shape();
+        shape[0] = tensors.size();
+        ByteBuffer all = ByteBuffer.allocate(first.byteLength() * tensors.size());
+        tensors.forEach(t -> all.put(t.data()));
+        all.flip();
+        return Tensor.of(first.type(), shape, all);
+    }
+
+    private ImageHeader checkHeader(byte[] body, String prefix) {
+        ImageHeader header;
+        try {
+            header = ImageHeader.read(body);
+        } catch (StepException e) {
+            throw new StepException(e.status(), prefix + e.getMessage());
+        }
         if (header.pixels() > maxPixels) {
-            throw new StepException(413, "the image is " + header.width() + "x" + header.height()
+            throw new StepException(413, prefix + "the image is " + header.width() + "x" + header.height()
                     + " pixels; this model accepts at most " + maxPixels);
         }
+        return header;
+    }
+
+    private Tensor one(byte[] body, StepContext context) {
+        ImageHeader header = checkHeader(body, "");
         OpenCv.load();
         List<Mat> mats = new ArrayList<>();
         try {
@@ -121,7 +197,7 @@ public final class ImagePreprocessor implements Preprocessor {
             if (bgr.empty()) {
                 throw new StepException(400, "the " + header.format() + " image could not be decoded");
             }
-            return List.of(toTensor(bgr, mats, context));
+            return toTensor(bgr, mats, context);
         } finally {
             mats.forEach(Mat::release);
         }

@@ -54,4 +54,20 @@ public final class PostStepProviders {
             return y;
         }
     }
+
+    /** {@code segmentation}: per-pixel argmax to a PNG mask; see {@link SegmentationMask}. */
+    public static final class SegmentationStep implements StepProvider {
+        @Override
+        public String name() {
+            return "segmentation";
+        }
+
+        @Override
+        public Postprocessor postprocessor(StepOptions options) {
+            SegmentationMask s = SegmentationMask.from(options);
+            options.checkAllRead();
+            dev.jwasmnn.preprocess.image.OpenCv.load();
+            return s;
+        }
+    }
 }
