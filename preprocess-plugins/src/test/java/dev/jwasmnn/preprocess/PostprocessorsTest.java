@@ -49,6 +49,9 @@ class PostprocessorsTest {
         JsonNode raw = post("topk", Map.of("k", 1, "softmax", false), dir)
                 .postprocess(List.of(f32(new long[] {4}, 1f, 3f, 7f, -2f)), new StepContext());
         assertThat(raw.get("top").get(0).get("score").asDouble()).isEqualTo(7.0);
+        JsonNode probabilities = post("softmax", Map.of(), dir)
+                .postprocess(List.of(f32(new long[] {1, 3}, 0f, 0f, (float) Math.log(2))), new StepContext());
+        assertThat(probabilities.get("probabilities").toString()).isEqualTo("[0.25,0.25,0.5]");
         JsonNode batch = post("argmax", Map.of(), dir)
                 .postprocess(List.of(f32(new long[] {2, 3}, 0f, 9f, 1f, 5f, 0f, 1f)), new StepContext());
         assertThat(batch.get("predictions").get(0).get("top").get(0).get("class").asInt()).isEqualTo(1);

@@ -70,4 +70,18 @@ public final class PostStepProviders {
             return s;
         }
     }
+
+    /** {@code softmax}: every class's probability; see {@link Probabilities}. */
+    public static final class SoftmaxStep implements StepProvider {
+        @Override
+        public String name() {
+            return "softmax";
+        }
+
+        @Override
+        public Postprocessor postprocessor(StepOptions options) {
+            options.checkAllRead();
+            return new Probabilities(options.step());
+        }
+    }
 }
