@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds the jwasm-nn:cpu image with podman (or docker): the server's jars, the bundled example
+# models, then containers/Dockerfile.
+#
+#   containers/build.sh [--local-base] [--tag NAME]
+#
+# --local-base: no registry is reachable, so make the two base images locally first: a Debian
+# bookworm rootfs from debootstrap, and the same with this machine's JDK (>= 21) for the jlink
+# stage (podman import; about a minute the first time).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+TAG=jwasm-nn:cpu
+LOCAL_BASE=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --local-base) LOCAL_BASE=1; shift ;;
+        --tag) TAG="$2"; shift 2 ;;
+        *) echo "containers/build.sh: unknown argument '$1' (usage: $0 [--local-base] [--tag NAME])" >&2; exit 2 ;;
+    esac
+done
+ENGINE=$(command -v podman || command -v docker || true)
+if [ -z "$ENGINE" ]; then
+    echo "containers/build.sh: needs podman or docker (apt-get install podman runc)" >&2
+    exit 1
+fi
+. scripts/java-env.sh
+jwasmnn_find_java
+scripts/prepare-examples
+mvn -B -q -DskipTests install
+
+CTX="$ROOT/build/container"
+rm -rf "$CTX" && mkdir -p "$CTX/app" "$CTX/models"
+cp inference-server/target/jwasm-nn.jar "$CTX/app/"
+cp -r inference-server/target/lib "$CTX/app/lib"
+cp -rL build/repository/. "$CTX/models/"
+cp containers/Dockerfile "$CTX/"
+
+ARGS=()
+if [ "$LOCAL_BASE" = 1 ]; then
+    ROOTFS="$ROOT/build/container-rootfs"
+    if ! "$ENGINE" image exists localhost/jwasm-base:bookworm 2>/dev/null; then
+        command -v debootstrap >/dev/null || { echo "containers/build.sh: apt-get install debootstrap" >&2; exit 1; }
+        rm -rf "$ROOTFS" && debootstrap --variant=minbase bookworm "$ROOTFS" >/dev/null
+        tar -C "$ROOTFS" -c . | "$ENGINE" import - localhost/jwasm-base:bookworm >/dev/null
+    fi
+    if ! "$ENGINE" image exists localhost/jwasm-jdk:local 2>/dev/null; then
+        JDK_CTX="$ROOT/build/container-jdk"
+        rm -rf "$JDK_CTX" && mkdir -p "$JDK_CTX" && cp -rL "$JAVA_HOME" "$JDK_CTX/jdk"
+        printf 'FROM localhost/jwasm-base:bookworm\nCOPY jdk /opt/java\nENV JAVA_HOME=/opt/java\n' >"$JDK_CTX/Dockerfile"
+        "$ENGINE" build -q -t localhost/jwasm-jdk:local "$JDK_CTX" >/dev/null
+    fi
+    ARGS+=(--build-arg JDK_IMAGE=localhost/jwasm-jdk:local --build-arg BASE_IMAGE=localhost/jwasm-base:bookworm)
+fi
+"$ENGINE" build --network=host "${ARGS[@]}" -t "$TAG" "$CTX"
+echo "built $TAG: $("$ENGINE" image inspect "$TAG" --format '{{.Size}}') bytes"
