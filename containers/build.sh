@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the jwasm-nn:cpu image with podman (or docker): the server's jars, the bundled example
-# models, then containers/Dockerfile.
+# Builds the jwasm-nn:cpu or jwasm-nn:gpu image with podman (or docker): the server's jars (the
+# -Pgpu flavour for gpu, built in a copy of the sources so the checkout keeps its CPU build), the
+# bundled example models, then containers/Dockerfile or Dockerfile.gpu.
 #
-#   containers/build.sh [--local-base] [--tag NAME]
+#   containers/build.sh [cpu|gpu] [--local-base] [--tag NAME]
 #
 # --local-base: no registry is reachable, so make the two base images locally first: a Debian
 # bookworm rootfs from debootstrap, and the same with this machine's JDK (>= 21) for the jlink
@@ -10,15 +11,18 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-TAG=jwasm-nn:cpu
+FLAVOUR=cpu
+TAG=""
 LOCAL_BASE=0
 while [ $# -gt 0 ]; do
     case "$1" in
+        cpu|gpu) FLAVOUR="$1"; shift ;;
         --local-base) LOCAL_BASE=1; shift ;;
         --tag) TAG="$2"; shift 2 ;;
-        *) echo "containers/build.sh: unknown argument '$1' (usage: $0 [--local-base] [--tag NAME])" >&2; exit 2 ;;
+        *) echo "containers/build.sh: unknown argument '$1' (usage: $0 [cpu|gpu] [--local-base] [--tag NAME])" >&2; exit 2 ;;
     esac
 done
+TAG=${TAG:-jwasm-nn:$FLAVOUR}
 ENGINE=$(command -v podman || command -v docker || true)
 if [ -z "$ENGINE" ]; then
     echo "containers/build.sh: needs podman or docker (apt-get install podman runc)" >&2
@@ -29,12 +33,28 @@ jwasmnn_find_java
 scripts/prepare-examples
 mvn -B -q -DskipTests install
 
-CTX="$ROOT/build/container"
+CTX="$ROOT/build/container-$FLAVOUR"
 rm -rf "$CTX" && mkdir -p "$CTX/app" "$CTX/models"
-cp inference-server/target/jwasm-nn.jar "$CTX/app/"
-cp -r inference-server/target/lib "$CTX/app/lib"
+SERVER="$ROOT/inference-server/target"
+DOCKERFILE=containers/Dockerfile
+if [ "$FLAVOUR" = gpu ]; then
+    SRC="$ROOT/build/gpu-src"
+    mkdir -p "$SRC"
+    tar -C "$ROOT" --exclude=./build --exclude=./.git --exclude='*/target' -c . | tar -C "$SRC" -x
+    mvn -B -q -Pgpu -DskipTests package -f "$SRC/pom.xml"
+    SERVER="$SRC/inference-server/target"
+    DOCKERFILE=containers/Dockerfile.gpu
+fi
+cp "$SERVER/jwasm-nn.jar" "$CTX/app/"
+cp -r "$SERVER/lib" "$CTX/app/lib"
 cp -rL build/repository/. "$CTX/models/"
-cp containers/Dockerfile "$CTX/"
+if [ "$FLAVOUR" = gpu ]; then
+    # An example that asks for the GPU, to show the policy at work.
+    mkdir -p "$CTX/models/mobilenet-gpu/1"
+    cp build/models/mobilenet_v2.onnx "$CTX/models/mobilenet-gpu/1/model.onnx"
+    printf 'target: gpu\n' >"$CTX/models/mobilenet-gpu/config.yaml"
+fi
+cp "$DOCKERFILE" "$CTX/Dockerfile"
 
 ARGS=()
 if [ "$LOCAL_BASE" = 1 ]; then

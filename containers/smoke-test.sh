@@ -1,29 +1,77 @@
 #!/usr/bin/env bash
-# Starts the image with its bundled example models, waits for /v2/health/ready, sends an
-# inference through a guest and one through the Open Inference Protocol, and checks the answers.
-#   containers/smoke-test.sh [IMAGE]      (default jwasm-nn:cpu)
+# Starts an image with its bundled example models and checks it serves.
+#   containers/smoke-test.sh [cpu|gpu] [IMAGE]        (default: cpu, jwasm-nn:<flavour>)
+# cpu: waits for /v2/health/ready, then checks a V2 inference, a guest and an OpenCV pipeline.
+# gpu (on a machine without a GPU): with gpu_policy=fail the GPU model is refused, the server stays
+# unready and its log says why; with gpu_policy=fallback it becomes ready, the GPU model answers
+# from the CPU, and the log says so.
 set -euo pipefail
-IMAGE=${1:-jwasm-nn:cpu}
+FLAVOUR=${1:-cpu}
+IMAGE=${2:-jwasm-nn:$FLAVOUR}
 PORT=${PORT:-18080}
 ENGINE=$(command -v podman || command -v docker)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-name="jwasm-smoke-$$"
-start=$(date +%s%N)
-"$ENGINE" run -d --rm --name "$name" --network=host "$IMAGE" serve --models /mnt/models --port "$PORT" \
-    --admin-port 0 >/dev/null
-trap '"$ENGINE" rm -f "$name" >/dev/null 2>&1 || true' EXIT
-for _ in $(seq 1 600); do
-    if curl -fsS "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null 2>&1; then break; fi
+NAME=""
+
+start() { # ARGS... after `serve`
+    NAME="jwasm-smoke-$$-$RANDOM"
+    STARTED=$(date +%s%N)
+    "$ENGINE" run -d --rm --name "$NAME" --network=host "$IMAGE" serve --models /mnt/models --port "$PORT" \
+        --admin-port 0 "$@" >/dev/null
+}
+stop() {
+    [ -n "$NAME" ] && "$ENGINE" rm -f "$NAME" >/dev/null 2>&1 || true
+    NAME=""
+}
+trap stop EXIT
+wait_for() { # PATH SECONDS -> 0 when it answered 200 in time
+    for _ in $(seq 1 $(( $2 * 10 ))); do
+        curl -fsS "http://127.0.0.1:$PORT$1" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+expect() { # WHAT ACTUAL PATTERN
+    case "$2" in *"$3"*) ;; *) echo "smoke: $1 answered: $2" >&2; "$ENGINE" logs "$NAME" >&2 || true; exit 1 ;; esac
+}
+
+if [ "$FLAVOUR" = cpu ]; then
+    start
+    wait_for /v2/health/ready 60 || { "$ENGINE" logs "$NAME" >&2; echo "smoke: never ready" >&2; exit 1; }
+    ready_ms=$(( ($(date +%s%N) - STARTED) / 1000000 ))
+    expect tiny "$(curl -fsS -d '{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}' \
+        "http://127.0.0.1:$PORT/v2/models/tiny/infer")" '"data":[3.0,5.0,7.0,9.0]'
+    expect mobilenet "$(curl -fsS --data-binary @"$ROOT/build/models/sample-224.bmp" \
+        "http://127.0.0.1:$PORT/v1/infer/mobilenet")" '"top":[{"class":359'
+    expect mobilenet-cv "$(curl -fsS --data-binary @"$ROOT/build/models/photo-640x480.jpg" -H 'Content-Type: image/jpeg' \
+        "http://127.0.0.1:$PORT/v1/infer/mobilenet-cv")" '"top":[{"class":149'
+    echo "smoke: $IMAGE ready in ${ready_ms} ms; tiny, mobilenet (guest) and mobilenet-cv (OpenCV pipeline) answered correctly"
+    exit 0
+fi
+
+# gpu, policy fail: alive, never ready, and the log names what is missing.
+start --backend-setting gpu_policy=fail
+wait_for /v2/health/live 60 || { "$ENGINE" logs "$NAME" >&2; echo "smoke: never alive" >&2; exit 1; }
+for _ in $(seq 1 300); do
+    "$ENGINE" logs "$NAME" 2>&1 | grep -q "mobilenet-gpu: load failed" && break
     sleep 0.1
 done
-ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-curl -fsS "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null || { "$ENGINE" logs "$name" >&2; echo "smoke: never ready" >&2; exit 1; }
-tiny=$(curl -fsS -d '{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}' \
-    "http://127.0.0.1:$PORT/v2/models/tiny/infer")
-case "$tiny" in *'"data":[3.0,5.0,7.0,9.0]'*) ;; *) echo "smoke: tiny answered $tiny" >&2; exit 1 ;; esac
-top=$(curl -fsS --data-binary @"$ROOT/build/models/sample-224.bmp" "http://127.0.0.1:$PORT/v1/infer/mobilenet")
-case "$top" in *'"top":[{"class":359'*) ;; *) echo "smoke: mobilenet answered $top" >&2; exit 1 ;; esac
-cv=$(curl -fsS --data-binary @"$ROOT/build/models/photo-640x480.jpg" -H 'Content-Type: image/jpeg' \
-    "http://127.0.0.1:$PORT/v1/infer/mobilenet-cv")
-case "$cv" in *'"top":[{"class":149'*) ;; *) echo "smoke: mobilenet-cv answered $cv" >&2; exit 1 ;; esac
-echo "smoke: $IMAGE ready in ${ready_ms} ms; tiny, mobilenet (guest) and mobilenet-cv (OpenCV pipeline) answered correctly"
+log=$("$ENGINE" logs "$NAME" 2>&1)
+expect "the fail policy's log" "$log" "has no usable GPU"
+if curl -fsS "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null 2>&1; then
+    echo "smoke: ready although a GPU model was refused" >&2; exit 1
+fi
+expect "tiny under the fail policy" "$(curl -fsS -d '{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}' \
+    "http://127.0.0.1:$PORT/v2/models/tiny/infer")" '"data":[3.0,5.0,7.0,9.0]'
+stop
+echo "smoke: $IMAGE with gpu_policy=fail: GPU model refused ($(echo "$log" | grep -o 'has no usable GPU: [^;(]*' | head -n 1)), server unready, CPU models serve"
+
+# gpu, policy fallback: ready, the GPU model answers from the CPU, and the log says so.
+start --backend-setting gpu_policy=fallback
+wait_for /v2/health/ready 120 || { "$ENGINE" logs "$NAME" >&2; echo "smoke: never ready" >&2; exit 1; }
+ready_ms=$(( ($(date +%s%N) - STARTED) / 1000000 ))
+expect "the fallback policy's log" "$("$ENGINE" logs "$NAME" 2>&1)" "running on the CPU (gpu_policy fallback)"
+out=$(curl -fsS -o /dev/null -w '%{http_code} %{size_download}' --data-binary @"$ROOT/build/models/mobilenet_v2.input.f32" \
+    -H 'Inference-Header-Content-Length: 0' "http://127.0.0.1:$PORT/v2/models/mobilenet-gpu/infer")
+expect mobilenet-gpu "$out" "200 4000"
+echo "smoke: $IMAGE with gpu_policy=fallback: ready in ${ready_ms} ms, mobilenet-gpu served from the CPU"
