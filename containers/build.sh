@@ -47,6 +47,29 @@ if [ "$FLAVOUR" = gpu ]; then
 fi
 cp "$SERVER/jwasm-nn.jar" "$CTX/app/"
 cp -r "$SERVER/lib" "$CTX/app/lib"
+# The images are linux/amd64: drop the natives the jars carry for other systems (about 200 MB).
+if [ "$(uname -m)" = x86_64 ]; then
+    python3 - "$CTX/app/lib" <<'PY'
+import glob, os, sys, zipfile
+OTHERS = {
+    "opencv-": ("nu/pattern/opencv/", "nu/pattern/opencv/linux/x86_64/"),
+    "onnxruntime": ("ai/onnxruntime/native/", "ai/onnxruntime/native/linux-x64/"),
+}
+for jar in glob.glob(os.path.join(sys.argv[1], "*.jar")):
+    name = os.path.basename(jar)
+    rule = next((r for prefix, r in OTHERS.items() if name.startswith(prefix)), None)
+    if rule is None:
+        continue
+    native, keep = rule
+    slim = jar + ".slim"
+    with zipfile.ZipFile(jar) as src, zipfile.ZipFile(slim, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            if item.filename.startswith(native) and not item.filename.startswith(keep) and item.filename != native:
+                continue
+            dst.writestr(item, src.read(item.filename))
+    os.replace(slim, jar)
+PY
+fi
 cp -rL build/repository/. "$CTX/models/"
 if [ "$FLAVOUR" = gpu ]; then
     # An example that asks for the GPU, to show the policy at work.
