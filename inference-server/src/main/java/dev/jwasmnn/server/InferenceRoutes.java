@@ -6,7 +6,6 @@ import dev.jwasmnn.guest.GuestRunner;
 import dev.jwasmnn.nn.GraphEncoding;
 import dev.jwasmnn.nn.Tensor;
 import dev.jwasmnn.nn.TensorSpec;
-import dev.jwasmnn.nn.spi.Graph;
 import dev.jwasmnn.preprocess.Pipeline;
 import dev.jwasmnn.preprocess.spi.StepContext;
 import dev.jwasmnn.preprocess.spi.StepException;

@@ -70,6 +70,16 @@ class ImagePreprocessorTest {
     }
 
     @Test
+    void aBmpAtTheModelSizeGivesTheModelsReferenceInput() {
+        // 224x224 in, stretch to 224x224 is the identity: only normalisation and layout remain,
+        // so the tensor is MobileNetV2's reference input made from the same picture.
+        Tensor t = step(Map.of("resize", "stretch")).apply(TestAssets.bytes(TestAssets.model("sample-224.bmp")),
+                "image/bmp", new StepContext()).get(0);
+        float[] reference = TestAssets.floats(TestAssets.model("mobilenet_v2.input.f32"));
+        assertThat(maxDiff(floats(t), reference)).isLessThanOrEqualTo(1e-5);
+    }
+
+    @Test
     void jpegDecodesToThePixelsPillowDecodes() {
         byte[] jpeg = TestAssets.bytes(TestAssets.model("photo-640x480.jpg"));
         byte[] pillow = TestAssets.bytes(TestAssets.model("photo-640x480.jpg.rgb"));

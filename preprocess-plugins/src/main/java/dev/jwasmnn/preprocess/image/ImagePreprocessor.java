@@ -150,14 +150,15 @@ public final class ImagePreprocessor implements Preprocessor {
         } catch (java.io.IOException e) {
             throw new StepException(400, "the JSON body does not parse: " + e.getMessage());
         }
+        List<ImageHeader> headers = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
-            checkHeader(images.get(i), "images[" + i + "]: ");
+            headers.add(checkHeader(images.get(i), "images[" + i + "]: "));
         }
         List<Tensor> tensors = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             try {
                 // Boxes map back to the first image's geometry; a batch is for classification.
-                tensors.add(one(images.get(i), i == 0 ? context : null));
+                tensors.add(decoded(images.get(i), headers.get(i), i == 0 ? context : null));
             } catch (StepException e) {
                 throw new StepException(e.status(), "images[" + i + "]: " + e.getMessage());
             }
@@ -189,7 +190,11 @@ public final class ImagePreprocessor implements Preprocessor {
     }
 
     private Tensor one(byte[] body, StepContext context) {
-        ImageHeader header = checkHeader(body, "");
+        return decoded(body, checkHeader(body, ""), context);
+    }
+
+    /** An image whose header passed {@link #checkHeader}, decoded and made into the tensor. */
+    private Tensor decoded(byte[] body, ImageHeader header, StepContext context) {
         OpenCv.load();
         List<Mat> mats = new ArrayList<>();
         try {

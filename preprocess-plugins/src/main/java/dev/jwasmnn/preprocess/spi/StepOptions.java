@@ -111,8 +111,9 @@ public final class StepOptions {
         if (v == null) {
             return null;
         }
-        Path p = modelDir.resolve(v.toString()).normalize();
-        if (!p.startsWith(modelDir)) {
+        Path dir = modelDir.toAbsolutePath().normalize();
+        Path p = dir.resolve(v.toString()).normalize();
+        if (!p.startsWith(dir)) {
             throw error(key, "a file inside the model folder", v);
         }
         return p;
