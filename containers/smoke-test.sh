@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Starts an image with its bundled example models and checks it serves.
 #   containers/smoke-test.sh [cpu|gpu] [IMAGE]        (default: cpu, jwasm-nn:<flavour>)
-# cpu: waits for /v2/health/ready, then checks a V2 inference, a guest and an OpenCV pipeline.
-# gpu (on a machine without a GPU): with gpu_policy=fail the GPU model is refused, the server stays
-# unready and its log says why; with gpu_policy=fallback it becomes ready, the GPU model answers
-# from the CPU, and the log says so.
+# cpu: waits for /v2/health/ready, then checks a V2 inference, a guest, an OpenCV pipeline and
+# TorchScript (libtorch as unpacked into the image).
+# gpu (on a machine without a GPU): with gpu_policy=fail the GPU models (ONNX Runtime and
+# TorchScript) are refused, the server stays unready and its log says why; with
+# gpu_policy=fallback it becomes ready, the GPU models answer from the CPU, and the log says so.
 set -euo pipefail
 FLAVOUR=${1:-cpu}
 IMAGE=${2:-jwasm-nn:$FLAVOUR}
 PORT=${PORT:-18080}
-ENGINE=$(command -v podman || command -v docker)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/containers/engine.sh"
+jwasmnn_container_engine
+command -v curl >/dev/null || { echo "containers/smoke-test.sh: needs curl (apt-get install curl)" >&2; exit 1; }
 NAME=""
 
 start() { # ARGS... after `serve`
@@ -24,6 +27,24 @@ stop() {
     NAME=""
 }
 trap stop EXIT
+# POSTs MobileNetV2's reference input to a model over the raw binary form; prints "ok" when all
+# 1000 logits are within 1e-4 of torch's, else what differed.
+mobilenet_matches_torch() { # MODEL
+    local out
+    out=$(mktemp)
+    curl -fsS -o "$out" --data-binary @"$ROOT/build/models/mobilenet_v2.input.f32" \
+        -H 'Inference-Header-Content-Length: 0' "http://127.0.0.1:$PORT/v2/models/$1/infer" || { rm -f "$out"; echo "request failed"; return; }
+    python3 - "$out" "$ROOT/build/models/mobilenet_v2.torch.f32" <<'PY'
+import struct, sys
+got, want = (open(p, "rb").read() for p in sys.argv[1:3])
+if len(got) != len(want):
+    print(f"{len(got)} bytes, expected {len(want)}"); sys.exit()
+g, w = (struct.unpack(f"<{len(b) // 4}f", b) for b in (got, want))
+worst = max(abs(a - b) for a, b in zip(g, w))
+print("ok" if worst <= 1e-4 else f"max difference {worst}")
+PY
+    rm -f "$out"
+}
 wait_for() { # PATH SECONDS -> 0 when it answered 200 in time
     for _ in $(seq 1 $(( $2 * 10 ))); do
         curl -fsS "http://127.0.0.1:$PORT$1" >/dev/null 2>&1 && return 0
@@ -45,26 +66,28 @@ if [ "$FLAVOUR" = cpu ]; then
         "http://127.0.0.1:$PORT/v1/infer/mobilenet")" '"top":[{"class":359'
     expect mobilenet-cv "$(curl -fsS --data-binary @"$ROOT/build/models/photo-640x480.jpg" -H 'Content-Type: image/jpeg' \
         "http://127.0.0.1:$PORT/v1/infer/mobilenet-cv")" '"top":[{"class":149'
-    echo "smoke: $IMAGE ready in ${ready_ms} ms; tiny, mobilenet (guest) and mobilenet-cv (OpenCV pipeline) answered correctly"
+    expect mobilenet-pt "$(mobilenet_matches_torch mobilenet-pt)" ok
+    echo "smoke: $IMAGE ready in ${ready_ms} ms; tiny, mobilenet (guest), mobilenet-cv (OpenCV pipeline) and mobilenet-pt (TorchScript) answered correctly"
     exit 0
 fi
 
 # gpu, policy fail: alive, never ready, and the log names what is missing.
 start --backend-setting gpu_policy=fail
 wait_for /v2/health/live 60 || { "$ENGINE" logs "$NAME" >&2; echo "smoke: never alive" >&2; exit 1; }
-for _ in $(seq 1 300); do
-    "$ENGINE" logs "$NAME" 2>&1 | grep -q "mobilenet-gpu: load failed" && break
+for _ in $(seq 1 600); do
+    log=$("$ENGINE" logs "$NAME" 2>&1)
+    case "$log" in *"mobilenet-gpu: load failed"*"mobilenet-gpu-pt: load failed"*|*"mobilenet-gpu-pt: load failed"*"mobilenet-gpu: load failed"*) break ;; esac
     sleep 0.1
 done
-log=$("$ENGINE" logs "$NAME" 2>&1)
-expect "the fail policy's log" "$log" "has no usable GPU"
+expect "the fail policy's log" "$log" "ONNX Runtime has no usable GPU"
+expect "the fail policy's log" "$log" "PyTorch has no usable GPU"
 if curl -fsS "http://127.0.0.1:$PORT/v2/health/ready" >/dev/null 2>&1; then
     echo "smoke: ready although a GPU model was refused" >&2; exit 1
 fi
 expect "tiny under the fail policy" "$(curl -fsS -d '{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}' \
     "http://127.0.0.1:$PORT/v2/models/tiny/infer")" '"data":[3.0,5.0,7.0,9.0]'
 stop
-echo "smoke: $IMAGE with gpu_policy=fail: GPU model refused ($(echo "$log" | grep -o 'has no usable GPU: [^;(]*' | head -n 1)), server unready, CPU models serve"
+echo "smoke: $IMAGE with gpu_policy=fail: GPU models refused ($(echo "$log" | grep -oE '(ONNX Runtime|PyTorch) has no usable GPU: .* \(gpu_policy fail\)' | sed 's/ (gpu_policy fail)//' | sort -u | paste -sd ';' | sed 's/;/; /g')), server unready, CPU models serve"
 
 # gpu, policy fallback: ready, the GPU model answers from the CPU, and the log says so.
 start --backend-setting gpu_policy=fallback
@@ -74,4 +97,5 @@ expect "the fallback policy's log" "$("$ENGINE" logs "$NAME" 2>&1)" "running on 
 out=$(curl -fsS -o /dev/null -w '%{http_code} %{size_download}' --data-binary @"$ROOT/build/models/mobilenet_v2.input.f32" \
     -H 'Inference-Header-Content-Length: 0' "http://127.0.0.1:$PORT/v2/models/mobilenet-gpu/infer")
 expect mobilenet-gpu "$out" "200 4000"
-echo "smoke: $IMAGE with gpu_policy=fallback: ready in ${ready_ms} ms, mobilenet-gpu served from the CPU"
+expect mobilenet-gpu-pt "$(mobilenet_matches_torch mobilenet-gpu-pt)" ok
+echo "smoke: $IMAGE with gpu_policy=fallback: ready in ${ready_ms} ms, mobilenet-gpu (ONNX Runtime) and mobilenet-gpu-pt (TorchScript, the CUDA libtorch) served from the CPU"

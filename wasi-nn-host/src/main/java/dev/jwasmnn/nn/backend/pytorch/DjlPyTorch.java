@@ -2,13 +2,20 @@ package dev.jwasmnn.nn.backend.pytorch;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.util.Platform;
+import ai.djl.util.Utils;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Starts DJL's PyTorch engine once per JVM, offline. DJL takes its settings from system
  * properties read at engine start, so they are set here, just before.
  */
 final class DjlPyTorch {
+    private static final System.Logger LOG = System.getLogger(DjlPyTorch.class.getName());
     private static Engine engine;
+    private static boolean cudaBuild;
 
     private DjlPyTorch() {}
 
@@ -23,10 +30,54 @@ final class DjlPyTorch {
         options.cacheDir().ifPresent(dir -> System.setProperty("ENGINE_CACHE_DIR", dir.toAbsolutePath().toString()));
         System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(options.interOpThreads()));
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(options.intraOpThreads()));
+        cudaBuild = LibTorchNatives.bundled().map(LibTorchNatives.Build::cuda).orElse(false);
+        // DJL loads an override library from PYTORCH_LIBRARY_PATH (environment first, then this property).
+        ownLibTorch(options).ifPresent(dir -> System.setProperty("PYTORCH_LIBRARY_PATH", dir.toString()));
         Engine e = Engine.getEngine("PyTorch");
         // In case the engine was started before us with other counts; intra-op can change at any time.
         JniUtils.setNumThreads(options.intraOpThreads());
         engine = e;
         return e;
+    }
+
+    /** Whether the libtorch the engine started with is a CUDA build (the -Pgpu flavour). */
+    static synchronized boolean cudaBuild() {
+        return cudaBuild;
+    }
+
+    /**
+     * The directory of our own DJL should load libtorch from, if any: the configured one, or the
+     * bundled CUDA build unpacked by us when DJL finds it does not match this machine (no GPU, or
+     * a driver of another CUDA major): DJL would then want to download a build, and offline it
+     * cannot. libtorch's CUDA build runs on the CPU too; the GPU policy decides whether it may.
+     */
+    private static Optional<Path> ownLibTorch(PyTorchOptions options) {
+        try {
+            if (options.libraryDir().isPresent()) {
+                Path dir = LibTorchNatives.locate(options.libraryDir().get());
+                return Optional.of(use(dir, LibTorchNatives.unpacked(dir).orElseThrow(), options));
+            }
+            Optional<LibTorchNatives.Build> bundled = LibTorchNatives.bundled();
+            if (bundled.isEmpty() || !bundled.get().cuda() || !Platform.detectPlatform("pytorch").isPlaceholder()) {
+                return Optional.empty();
+            }
+            Path root = cacheRoot(options);
+            LOG.log(System.Logger.Level.INFO, "PyTorch: the bundled libtorch is " + bundled.get().flavor()
+                    + " and this machine has no matching CUDA; unpacking it into " + root + " to run it anyway");
+            return Optional.of(use(LibTorchNatives.unpack(bundled.get(), root), bundled.get(), options));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot prepare libtorch: " + e.getMessage(), e);
+        }
+    }
+
+    private static Path cacheRoot(PyTorchOptions options) {
+        return options.cacheDir().orElseGet(() -> Utils.getEngineCacheDir("pytorch"));
+    }
+
+    private static Path use(Path dir, LibTorchNatives.Build build, PyTorchOptions options) throws IOException {
+        // DJL names the JNI glue it extracts by flavour; for an override library it cannot tell.
+        System.setProperty("PYTORCH_FLAVOR", build.flavor());
+        cudaBuild = build.cuda();
+        return LibTorchNatives.loadable(dir, build, cacheRoot(options));
     }
 }

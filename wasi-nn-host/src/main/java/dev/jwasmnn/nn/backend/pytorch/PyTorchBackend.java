@@ -105,8 +105,10 @@ final class PyTorchBackend implements Backend {
     private GpuProbe probeGpu() {
         int count = engine.getGpuCount();
         if (count == 0) {
-            return GpuProbe.unavailable("libtorch sees no CUDA device (this build bundles the CPU-only "
-                    + "libtorch; the GPU flavour is built with -Pgpu and needs an NVIDIA driver)");
+            return GpuProbe.unavailable(DjlPyTorch.cudaBuild()
+                    ? "libtorch (CUDA build) sees no CUDA device: no NVIDIA driver or device here"
+                    : "libtorch sees no CUDA device (this build bundles the CPU-only libtorch; the GPU flavour "
+                            + "is built with -Pgpu and needs an NVIDIA driver)");
         }
         if (options.cudaDevice() >= count) {
             return GpuProbe.unavailable("pytorch.cuda_device=" + options.cudaDevice() + " but libtorch sees "
