@@ -4,6 +4,8 @@
 #   benchmarks/load.sh                           # 3 rounds × 5 s per configuration (about 7 min)
 #   benchmarks/load.sh --duration 10 --rounds 5  # longer
 #   benchmarks/load.sh --quick                   # 1 round × 2 s: a smoke test (about 1.5 min)
+#   benchmarks/load.sh --setting onnxruntime.allow_spinning=false
+#                                                # a backend setting for the server and the reference
 #   benchmarks/load.sh --reload [--rounds N] [--duration S] [--connections C]
 #                                                # p99 while a model reloads back to back vs steady
 # Needs wrk (apt-get install wrk). The report goes to benchmarks/results/load-<UTC time>.txt.
@@ -11,16 +13,18 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-usage() { echo "usage: benchmarks/load.sh [--reload] [--duration SECONDS] [--rounds N] [--connections C] [--quick]" >&2; exit 2; }
+usage() { echo "usage: benchmarks/load.sh [--reload] [--duration SECONDS] [--rounds N] [--connections C] [--quick] [--setting KEY=VALUE]..." >&2; exit 2; }
 # Checked here too, so a typo fails before the build rather than after it.
 main=dev.jwasmnn.bench.ServerLoad
 name=load
 given="$*"
 args=()
+props=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --reload) main=dev.jwasmnn.bench.ReloadLatency; name=reload; shift ;;
         --quick) args+=("$1"); shift ;;
+        --setting) [[ "${2:-}" =~ ^[a-z_.]+=[^[:space:]]+$ ]] || usage; props+=("-Djwasmnn.$2"); shift 2 ;;
         --duration|--rounds|--connections) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || usage; args+=("$1" "$2"); shift 2 ;;
         *) usage ;;
     esac
@@ -38,7 +42,7 @@ scripts/prepare-examples
 mkdir -p benchmarks/results
 out="benchmarks/results/$name-$(date -u +%Y%m%dT%H%M%SZ).txt"
 # Progress (stderr) goes to the file too, ahead of the report.
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -Djwasmnn.root="$ROOT" \
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -Djwasmnn.root="$ROOT" ${props[@]+"${props[@]}"} \
     -Djwasmnn.bench.command="benchmarks/load.sh $given" \
     -cp "benchmarks/target/classes:benchmarks/target/lib/*" "$main" "${args[@]}" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
