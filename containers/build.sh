@@ -45,7 +45,7 @@ SERVER="$ROOT/inference-server/target"
 DOCKERFILE=containers/Dockerfile
 if [ "$FLAVOUR" = gpu ]; then
     SRC="$ROOT/build/gpu-src"
-    mkdir -p "$SRC"
+    rm -rf "$SRC" && mkdir -p "$SRC" # a fresh copy: files deleted from the checkout must not linger
     tar -C "$ROOT" --exclude=./build --exclude=./.git --exclude='*/target' -c . | tar -C "$SRC" -x
     mvn -B -q -Pgpu -DskipTests package -f "$SRC/pom.xml"
     SERVER="$SRC/inference-server/target"

@@ -19,7 +19,8 @@ NAME=""
 start() { # ARGS... after `serve`
     NAME="jwasm-smoke-$$-$RANDOM"
     STARTED=$(date +%s%N)
-    "$ENGINE" run -d --rm --name "$NAME" --network=host "$IMAGE" serve --models /mnt/models --port "$PORT" \
+    # No --rm: a server that dies must leave its logs to show; stop() removes the container.
+    "$ENGINE" run -d --name "$NAME" --network=host "$IMAGE" serve --models /mnt/models --port "$PORT" \
         --admin-port 0 "$@" >/dev/null
 }
 stop() {
@@ -75,7 +76,7 @@ fi
 start --backend-setting gpu_policy=fail
 wait_for /v2/health/live 60 || { "$ENGINE" logs "$NAME" >&2; echo "smoke: never alive" >&2; exit 1; }
 for _ in $(seq 1 600); do
-    log=$("$ENGINE" logs "$NAME" 2>&1)
+    log=$("$ENGINE" logs "$NAME" 2>&1 || true)
     case "$log" in *"mobilenet-gpu: load failed"*"mobilenet-gpu-pt: load failed"*|*"mobilenet-gpu-pt: load failed"*"mobilenet-gpu: load failed"*) break ;; esac
     sleep 0.1
 done
@@ -93,7 +94,7 @@ echo "smoke: $IMAGE with gpu_policy=fail: GPU models refused ($(echo "$log" | gr
 start --backend-setting gpu_policy=fallback
 wait_for /v2/health/ready 120 || { "$ENGINE" logs "$NAME" >&2; echo "smoke: never ready" >&2; exit 1; }
 ready_ms=$(( ($(date +%s%N) - STARTED) / 1000000 ))
-expect "the fallback policy's log" "$("$ENGINE" logs "$NAME" 2>&1)" "running on the CPU (gpu_policy fallback)"
+expect "the fallback policy's log" "$("$ENGINE" logs "$NAME" 2>&1 || true)" "running on the CPU (gpu_policy fallback)"
 out=$(curl -fsS -o /dev/null -w '%{http_code} %{size_download}' --data-binary @"$ROOT/build/models/mobilenet_v2.input.f32" \
     -H 'Inference-Header-Content-Length: 0' "http://127.0.0.1:$PORT/v2/models/mobilenet-gpu/infer")
 expect mobilenet-gpu "$out" "200 4000"

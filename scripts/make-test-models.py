@@ -72,7 +72,7 @@ DATA_FILES = (
     + ["tiny_b.onnx"]
     + ["slow.onnx"]
     + ["photo-640x480.png", "photo-640x480.jpg", "photo-300x400.png", "photo-640x480.jpg.rgb"]
-    + ["photo-300x400.exif6.jpg"]
+    + ["photo-300x400.exif6.jpg", "photo-640x480.jpg.crop.f32"]
     + ["photo-640x480.%s.f32" % m for m in ("stretch", "crop", "letterbox")]
     + ["photo-300x400.%s.f32" % m for m in ("stretch", "crop", "letterbox")]
 )
@@ -580,6 +580,8 @@ def make_images(w):
             # What PIL's decoder makes of the JPEG: the pixels an OpenCV decode is compared with.
             decoded = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), dtype=np.uint8)
             w.write(name + ".jpg.rgb", decoded.tobytes())
+            # The reference crop of those pixels: what the served JPEG should be classified from.
+            w.write(name + ".jpg.crop.f32", le_bytes(image_references(decoded)["crop"].numpy().astype(np.float32)))
 
 
 def make_slow(w):

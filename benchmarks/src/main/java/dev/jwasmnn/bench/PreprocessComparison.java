@@ -67,7 +67,7 @@ public final class PreprocessComparison {
             for (int i = 0; i < nativeRuns.length; i++) {
                 nativeRuns[i] = nativeMedian(nativeBinary, jpeg, Math.max(50, n / 2));
             }
-            double hostP50 = quantile(hostUs, 0.5);
+            double hostP50 = PairedComparison.quantile(hostUs, 0.5);
             System.out.printf("%-58s %10s %10s %10s%n", "path (640x480 JPEG -> 1x3x224x224 f32)", "p50 µs", "p25 µs", "p75 µs");
             row("host: OpenCV image step (jwasm-nn)", hostUs);
             row("guest: pure Rust in Chicory, per call in a running guest", perUs);
@@ -80,14 +80,14 @@ public final class PreprocessComparison {
                 ratio[i] = freshUs[i] / hostUs[i];
             }
             System.out.printf("guest (fresh instance) / host, paired: median %.2f (IQR %.2f-%.2f)%n",
-                    quantile(ratio, 0.5), quantile(ratio, 0.25), quantile(ratio, 0.75));
+                    PairedComparison.quantile(ratio, 0.5), PairedComparison.quantile(ratio, 0.25), PairedComparison.quantile(ratio, 0.75));
             System.out.printf("guest (running) / host: %.2f; native Rust / host: %.2f%n",
-                    quantile(perUs, 0.5) / hostP50, nativeRuns[1] / hostP50);
+                    PairedComparison.quantile(perUs, 0.5) / hostP50, nativeRuns[1] / hostP50);
         }
     }
 
     private static void row(String name, double[] us) {
-        System.out.printf("%-58s %10.0f %10.0f %10.0f%n", name, quantile(us, 0.5), quantile(us, 0.25), quantile(us, 0.75));
+        System.out.printf("%-58s %10.0f %10.0f %10.0f%n", name, PairedComparison.quantile(us, 0.5), PairedComparison.quantile(us, 0.25), PairedComparison.quantile(us, 0.75));
     }
 
     private static double timeHost(ImagePreprocessor host, byte[] jpeg) {
@@ -137,12 +137,6 @@ public final class PreprocessComparison {
             m = Math.max(m, Math.abs(a[i] - b[i]));
         }
         return a.length == b.length ? m : Double.NaN;
-    }
-
-    private static double quantile(double[] values, double q) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        return s[(int) Math.round(q * (s.length - 1))];
     }
 
     private PreprocessComparison() {}

@@ -57,11 +57,12 @@ final class DirectInference implements AutoCloseable {
     record Result(EncodedResponse response, byte[] body) {}
 
     /**
-     * The version's declared outputs, or, when it declares none or a different number (a
-     * TorchScript tuple), Triton's PyTorch naming: OUTPUT__0, OUTPUT__1 ...
+     * The version's declared outputs, or, when it declares none (TorchScript without
+     * {@code outputs:} in its config), Triton's PyTorch naming: OUTPUT__0, OUTPUT__1 ... A declared
+     * list of another length is the encoder's error to report, not ours to paper over.
      */
     static List<TensorSpec> outputSpecs(ModelVersion version, List<Tensor> outputs) {
-        if (version.outputs().size() == outputs.size()) {
+        if (!version.outputs().isEmpty()) {
             return version.outputs();
         }
         List<TensorSpec> named = new ArrayList<>(outputs.size());

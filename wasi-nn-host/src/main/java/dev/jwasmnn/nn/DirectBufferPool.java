@@ -5,6 +5,7 @@ import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,6 +27,8 @@ public final class DirectBufferPool implements AutoCloseable {
     private static final AtomicLong NATIVE_BYTES = new AtomicLong();
 
     private final Map<Integer, ConcurrentLinkedDeque<ByteBuffer>> idle = new ConcurrentHashMap<>();
+    /** Addresses of the buffers lent out: a double or foreign release would corrupt the C heap. */
+    private final Set<Long> lent = ConcurrentHashMap.newKeySet();
     private final AtomicLong idleBytes = new AtomicLong();
     private final long maxBytes;
     private volatile boolean closed;
@@ -40,10 +43,12 @@ public final class DirectBufferPool implements AutoCloseable {
         ConcurrentLinkedDeque<ByteBuffer> free = idle.get(capacity);
         ByteBuffer buffer = free == null ? null : free.pollFirst();
         if (buffer == null) {
-            return allocate(capacity);
+            buffer = allocate(capacity);
+        } else {
+            idleBytes.addAndGet(-capacity);
+            buffer.clear();
         }
-        idleBytes.addAndGet(-capacity);
-        buffer.clear();
+        lent.add(address(buffer));
         return buffer;
     }
 
@@ -52,6 +57,9 @@ public final class DirectBufferPool implements AutoCloseable {
      * buffer, must no longer use it: it may be freed here.
      */
     public void release(ByteBuffer buffer) {
+        if (!buffer.isDirect() || !lent.remove(address(buffer))) {
+            throw new IllegalStateException("released a buffer this pool did not lend, or released it twice");
+        }
         int capacity = buffer.capacity();
         if (closed) {
             free(buffer);
@@ -106,6 +114,10 @@ public final class DirectBufferPool implements AutoCloseable {
 
     private static void free(ByteBuffer buffer) {
         NATIVE_BYTES.addAndGet(-buffer.capacity());
-        Native.free(Pointer.nativeValue(Native.getDirectBufferPointer(buffer)));
+        Native.free(address(buffer));
+    }
+
+    private static long address(ByteBuffer buffer) {
+        return Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
     }
 }

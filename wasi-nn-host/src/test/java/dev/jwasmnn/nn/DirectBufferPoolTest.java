@@ -1,6 +1,7 @@
 package dev.jwasmnn.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,23 @@ class DirectBufferPoolTest {
             pool.release(first);
             ByteBuffer again = pool.acquire(MIB - 100);
             assertThat(again).isSameAs(first);
+            assertThat(again.getLong(MIB - 8)).as("the same memory, not a copy").isEqualTo(42L);
             pool.release(again);
+        }
+    }
+
+    @Test
+    void refusesADoubleOrForeignReleaseInsteadOfFreeingTwice() {
+        try (DirectBufferPool pool = new DirectBufferPool(8L * MIB)) {
+            long before = DirectBufferPool.nativeBytes();
+            ByteBuffer b = pool.acquire(MIB);
+            pool.release(b);
+            assertThatThrownBy(() -> pool.release(b)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> pool.release(ByteBuffer.allocateDirect(16))).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> pool.release(ByteBuffer.allocate(16))).isInstanceOf(IllegalStateException.class);
+            assertThat(DirectBufferPool.nativeBytes() - before).as("kept idle once, not freed").isEqualTo(MIB);
+            assertThat(pool.acquire(MIB)).isSameAs(b);
+            pool.release(b);
         }
     }
 

@@ -181,7 +181,12 @@ public final class ModelConfigLoader {
             }
             Map<String, Object> typed = new java.util.LinkedHashMap<>();
             if (options != null) {
-                ((Map<?, ?>) options).forEach((k, v) -> typed.put(String.valueOf(k), v));
+                ((Map<?, ?>) options).forEach((k, v) -> {
+                    if (v == null) {
+                        fail(key + "." + e.getKey() + "." + k, "a value");
+                    }
+                    typed.put(String.valueOf(k), v);
+                });
             }
             return Optional.of(new PipelineSpec.Step(String.valueOf(e.getKey()), typed));
         }

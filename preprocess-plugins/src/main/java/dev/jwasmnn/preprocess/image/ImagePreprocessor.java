@@ -29,7 +29,11 @@ import org.opencv.imgproc.Imgproc;
  * against {@code max_pixels} before anything is decoded.
  */
 public final class ImagePreprocessor implements Preprocessor {
-    /** Default bound on decoded pixels: 40 megapixels, 120 MB as 8-bit RGB. */
+    /**
+     * Default bound on decoded pixels: 40 megapixels. Such an image takes 120 MB as 8-bit RGB and,
+     * since resizing runs on float pixels, 480 MB more while it is resized; per request, so lower
+     * {@code max_pixels} when many large images may arrive at once.
+     */
     public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
 
     private final int height;

@@ -63,10 +63,16 @@ final class TurboJpeg {
                 return null;
             }
             Mat bgr = new Mat(h.getValue(), w.getValue(), CvType.CV_8UC3);
-            int rc = API.tjDecompress2(handle, jpeg, jpeg.length, new Pointer(bgr.dataAddr()), w.getValue(),
-                    (int) bgr.step1(), h.getValue(), TJPF_BGR, 0);
+            int rc;
+            try {
+                rc = API.tjDecompress2(handle, jpeg, jpeg.length, new Pointer(bgr.dataAddr()), w.getValue(),
+                        (int) bgr.step1(), h.getValue(), TJPF_BGR, 0);
+            } catch (RuntimeException | Error e) {
+                bgr.release();
+                throw e;
+            }
             if (rc != 0) {
-                // Errors (not mere warnings about damaged data) leave the pixels undefined.
+                // -1 for errors and for warnings alike; OpenCV decodes it again and decides.
                 bgr.release();
                 return null;
             }

@@ -59,10 +59,20 @@ class JwasmCvTest {
         assertThat(imageToTensor(s, png, options, ERR + 1024, 100)).isEqualTo(CvErrno.BUFFER_TOO_SMALL.code());
         assertThat(mem.readInt(LEN)).isEqualTo(needed);
         assertThat(lastError(s)).contains("buffer_too_small");
+        for (int i = 0; i < needed; i += 4) {
+            mem.writeI32(ERR + 1024 + i, Float.floatToRawIntBits(Float.NaN)); // so untouched memory shows
+        }
         assertThat(imageToTensor(s, png, options, ERR + 1024, needed)).isZero();
         assertThat(mem.readInt(LEN)).isEqualTo(needed);
-        float first = Float.intBitsToFloat(mem.readInt(ERR + 1024));
-        assertThat(first).isBetween(-3f, 3f); // a normalised value, not untouched zero memory
+        float min = Float.POSITIVE_INFINITY;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < needed; i += 4) {
+            float v = Float.intBitsToFloat(mem.readInt(ERR + 1024 + i));
+            assertThat(v).as("element %d", i / 4).isBetween(-3f, 3f); // every one written and normalised
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        assertThat(max - min).as("a picture, not a constant").isGreaterThan(0.5f);
     }
 
     @Test

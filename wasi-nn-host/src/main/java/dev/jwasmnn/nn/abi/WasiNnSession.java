@@ -368,10 +368,19 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
             staged = stagingPool.acquire(dataLen);
             entry.staging()[index] = staged;
         }
-        staged.clear();
-        mem.copyTo(dataPtr, dataLen, staged, STAGE_CHUNK_BYTES);
-        staged.flip();
-        entry.context().setInput(index, Tensor.of(type, dims, staged));
+        try {
+            staged.clear();
+            mem.copyTo(dataPtr, dataLen, staged, STAGE_CHUNK_BYTES);
+            staged.flip();
+            entry.context().setInput(index, Tensor.of(type, dims, staged));
+        } catch (RuntimeException e) {
+            if (outgrown != null) {
+                // The context never took the new buffer; the old one may still back its input.
+                entry.staging()[index] = outgrown;
+                stagingPool.release(staged);
+            }
+            throw e;
+        }
         if (outgrown != null) {
             // Only after success: until then the context's current input may still live in it.
             stagingPool.release(outgrown);

@@ -30,9 +30,15 @@ final class DjlPyTorch {
         options.cacheDir().ifPresent(dir -> System.setProperty("ENGINE_CACHE_DIR", dir.toAbsolutePath().toString()));
         System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(options.interOpThreads()));
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(options.intraOpThreads()));
-        cudaBuild = LibTorchNatives.bundled().map(LibTorchNatives.Build::cuda).orElse(false);
-        // DJL loads an override library from PYTORCH_LIBRARY_PATH (environment first, then this property).
-        ownLibTorch(options).ifPresent(dir -> System.setProperty("PYTORCH_LIBRARY_PATH", dir.toString()));
+        Optional<LibTorchNatives.Build> bundled = LibTorchNatives.bundled();
+        Optional<OwnLibTorch> own = ownLibTorch(options, bundled);
+        // DJL loads an override library from PYTORCH_LIBRARY_PATH (environment first, then this
+        // property), and names the JNI glue it extracts by PYTORCH_FLAVOR, which it cannot tell then.
+        own.ifPresent(o -> {
+            System.setProperty("PYTORCH_LIBRARY_PATH", o.loadFrom().toString());
+            System.setProperty("PYTORCH_FLAVOR", o.build().flavor());
+        });
+        cudaBuild = own.map(OwnLibTorch::build).or(() -> bundled).map(LibTorchNatives.Build::cuda).orElse(false);
         Engine e = Engine.getEngine("PyTorch");
         // In case the engine was started before us with other counts; intra-op can change at any time.
         JniUtils.setNumThreads(options.intraOpThreads());
@@ -45,26 +51,31 @@ final class DjlPyTorch {
         return cudaBuild;
     }
 
+    private record OwnLibTorch(Path loadFrom, LibTorchNatives.Build build) {}
+
     /**
      * The directory of our own DJL should load libtorch from, if any: the configured one, or the
      * bundled CUDA build unpacked by us when DJL finds it does not match this machine (no GPU, or
      * a driver of another CUDA major): DJL would then want to download a build, and offline it
      * cannot. libtorch's CUDA build runs on the CPU too; the GPU policy decides whether it may.
      */
-    private static Optional<Path> ownLibTorch(PyTorchOptions options) {
+    private static Optional<OwnLibTorch> ownLibTorch(PyTorchOptions options, Optional<LibTorchNatives.Build> bundled) {
         try {
+            Path dir;
+            LibTorchNatives.Build build;
             if (options.libraryDir().isPresent()) {
-                Path dir = LibTorchNatives.locate(options.libraryDir().get());
-                return Optional.of(use(dir, LibTorchNatives.unpacked(dir).orElseThrow(), options));
-            }
-            Optional<LibTorchNatives.Build> bundled = LibTorchNatives.bundled();
-            if (bundled.isEmpty() || !bundled.get().cuda() || !Platform.detectPlatform("pytorch").isPlaceholder()) {
+                dir = LibTorchNatives.locate(options.libraryDir().get());
+                build = LibTorchNatives.unpacked(dir).orElseThrow();
+            } else if (bundled.isPresent() && bundled.get().cuda() && Platform.detectPlatform("pytorch").isPlaceholder()) {
+                build = bundled.get();
+                Path root = cacheRoot(options);
+                LOG.log(System.Logger.Level.INFO, "PyTorch: the bundled libtorch is " + build.flavor()
+                        + " and this machine has no matching CUDA; unpacking it into " + root + " to run it anyway");
+                dir = LibTorchNatives.unpack(build, root);
+            } else {
                 return Optional.empty();
             }
-            Path root = cacheRoot(options);
-            LOG.log(System.Logger.Level.INFO, "PyTorch: the bundled libtorch is " + bundled.get().flavor()
-                    + " and this machine has no matching CUDA; unpacking it into " + root + " to run it anyway");
-            return Optional.of(use(LibTorchNatives.unpack(bundled.get(), root), bundled.get(), options));
+            return Optional.of(new OwnLibTorch(LibTorchNatives.loadable(dir, build, cacheRoot(options)), build));
         } catch (IOException e) {
             throw new IllegalStateException("cannot prepare libtorch: " + e.getMessage(), e);
         }
@@ -72,12 +83,5 @@ final class DjlPyTorch {
 
     private static Path cacheRoot(PyTorchOptions options) {
         return options.cacheDir().orElseGet(() -> Utils.getEngineCacheDir("pytorch"));
-    }
-
-    private static Path use(Path dir, LibTorchNatives.Build build, PyTorchOptions options) throws IOException {
-        // DJL names the JNI glue it extracts by flavour; for an override library it cannot tell.
-        System.setProperty("PYTORCH_FLAVOR", build.flavor());
-        cudaBuild = build.cuda();
-        return LibTorchNatives.loadable(dir, build, cacheRoot(options));
     }
 }

@@ -5,8 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -135,7 +134,8 @@ final class LibTorchNatives {
             }
             try {
                 Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+            } catch (FileSystemException e) {
+                // Lost a race: rename(2) onto a non-empty directory fails (ENOTEMPTY / EEXIST).
                 if (unpacked(dir).isEmpty()) {
                     throw e;
                 }
@@ -198,7 +198,7 @@ final class LibTorchNatives {
             }
             try {
                 Files.move(tmp, linked, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+            } catch (FileSystemException e) {
                 if (!Files.isDirectory(linked)) {
                     throw e;
                 }
