@@ -17,12 +17,15 @@ import java.util.stream.Collectors;
 
 /**
  * Load test of the real server, in-process, with wrk over loopback, against the in-process
- * compute of the same models measured in the same JVM and run. Rounds alternate reference and
- * HTTP (reference, all HTTP configs, reference, ...) so every ratio compares figures taken
- * minutes apart, not runs apart. Run with {@code benchmarks/load.sh}.
+ * compute of the same models measured in the same JVM and run, and against two servers that do
+ * nothing but HTTP ({@link ServerLoadFloor}). Each model's HTTP runs are bracketed by an
+ * in-process reference before and after, so every difference and ratio compares figures taken
+ * within a minute or two of each other. Run with {@code benchmarks/load.sh}.
  */
 public final class ServerLoad {
     static final int[] CONCURRENCY = {1, 4, 32};
+    /** The floors are measured where the goals are: latency at c=1, throughput at c=32. */
+    static final int[] FLOOR_CONCURRENCY = {1, 32};
     private static final int WARMUP_SECONDS = 2;
 
     /** Command line: {@code [--duration S] [--rounds N] [--quick]}. */
@@ -59,18 +62,19 @@ public final class ServerLoad {
         requireFiles(models, rawInfer);
         String wrkVersion = ServerLoadWrk.version();
         Path scripts = Files.createTempDirectory("jwasmnn-load-lua");
-        ServerLoadReport report = new ServerLoadReport(models, CONCURRENCY);
+        ServerLoadReport report = new ServerLoadReport(models, CONCURRENCY, FLOOR_CONCURRENCY);
         ServerLoadReport.Setup setup;
         try (ServerLoadRepository repo = ServerLoadRepository.create(models, rawInfer);
                 InferenceServer server = InferenceServer.start(
                         ServerSettings.forTesting(repo.root()).withAccessLog(false), "load-benchmark");
-                ServerLoadReference reference = new ServerLoadReference(server.store(), models)) {
+                ServerLoadReference reference = new ServerLoadReference(server.store(), models);
+                ServerLoadFloor floor = ServerLoadFloor.start()) {
             requireReady(server);
             ServerLoadWrk wrk = new ServerLoadWrk(scripts);
             String base = "http://127.0.0.1:" + server.port();
             check(models, reference, base);
             int warmup = Math.min(WARMUP_SECONDS, options.seconds());
-            Rounds rounds = new Rounds(options, warmup, models, reference, wrk, base, report);
+            Rounds rounds = new Rounds(options, warmup, models, reference, floor, wrk, base, report);
             for (int round = 1; round <= options.rounds(); round++) {
                 rounds.run("round " + round + "/" + options.rounds());
             }
@@ -83,41 +87,59 @@ public final class ServerLoad {
         report.print(System.out, setup);
     }
 
-    /** One round: the in-process reference for every model, then every HTTP configuration. */
+    /**
+     * One round, model by model: the in-process reference, the HTTP floors, every HTTP
+     * configuration, and the reference again. The two references bracket the HTTP runs they are
+     * compared with, so a machine that slows down during the round shows as drift in the report
+     * instead of moving the overhead.
+     */
     private record Rounds(Options options, int warmup, List<ServerLoadModel> models, ServerLoadReference reference,
-            ServerLoadWrk wrk, String base, ServerLoadReport report) {
+            ServerLoadFloor floor, ServerLoadWrk wrk, String base, ServerLoadReport report) {
 
         void run(String tag) throws Exception {
             ServerLoadNoise start = ServerLoadNoise.sample();
             for (ServerLoadModel m : models) {
-                ServerLoadReference.Round r = reference.measure(m, Duration.ofSeconds(options.seconds()));
-                report.add(m, r);
-                progress(tag + " " + m.name() + " in-process: " + ServerLoadReference.describe(r, reference.cores()));
-            }
-            ServerLoadNoise middle = ServerLoadNoise.sample();
-            for (ServerLoadPath path : ServerLoadPath.values()) {
-                for (ServerLoadModel m : models) {
+                ServerLoadReference.Round before = reference(tag, m, "before");
+                Path floorLua = wrk.script("floor-" + m.name(), m.input(), ServerLoadPath.V2_RAW.headers);
+                int answer = reference.expectedOutput(m).length;
+                for (ServerLoadFloor.Kind kind : ServerLoadFloor.Kind.values()) {
+                    for (int c : FLOOR_CONCURRENCY) {
+                        ServerLoadWrk.Result r = measure(floor.url(kind, answer), floorLua, c);
+                        report.add(m, kind, c, r);
+                        progress(tag, m, kind.label, c, r);
+                    }
+                }
+                for (ServerLoadPath path : ServerLoadPath.values()) {
                     Path lua = wrk.script(path.name().toLowerCase(Locale.ROOT) + "-" + m.name(), m.input(),
                             path.headers);
                     for (int c : CONCURRENCY) {
-                        load(tag, m, path, lua, c);
+                        ServerLoadWrk.Result r = measure(base + path.urlPath(m), lua, c);
+                        report.add(m, path, c, r);
+                        progress(tag, m, path.label, c, r);
                     }
                 }
+                report.add(m, before, reference(tag, m, "after"));
             }
-            double referenceNoise = middle.foreignShareSince(start);
-            double httpNoise = ServerLoadNoise.sample().foreignShareSince(middle);
-            report.addNoise(referenceNoise, httpNoise);
-            progress(tag + " other processes' CPU: " + ServerLoadStats.percent(referenceNoise) + " during the reference, "
-                    + ServerLoadStats.percent(httpNoise) + " during HTTP");
+            double noise = ServerLoadNoise.sample().foreignShareSince(start);
+            report.addNoise(noise);
+            System.err.println(tag + " other processes' CPU: " + ServerLoadStats.percent(noise));
         }
 
-        private void load(String tag, ServerLoadModel m, ServerLoadPath path, Path lua, int c) throws Exception {
-            String url = base + path.urlPath(m);
+        private ServerLoadReference.Round reference(String tag, ServerLoadModel m, String when) throws Exception {
+            ServerLoadReference.Round r = reference.measure(m, Duration.ofSeconds(options.seconds()));
+            System.err.println(tag + " " + m.name() + " in-process (" + when + "): "
+                    + ServerLoadReference.describe(r, reference.cores()));
+            return r;
+        }
+
+        private ServerLoadWrk.Result measure(String url, Path lua, int c) throws Exception {
             wrk.run(url, lua, c, warmup); // discarded: connections, JIT and queues settle first
-            ServerLoadWrk.Result r = wrk.run(url, lua, c, options.seconds());
-            report.add(m, path, c, r);
-            progress(String.format("%s %s %s c=%d: %s req/s, p50 %s µs, p99 %s µs%s", tag, m.name(), path.label, c,
-                    ServerLoadStats.rate(r.requestsPerSec()), ServerLoadStats.micros(r.p50Micros()),
+            return wrk.run(url, lua, c, options.seconds());
+        }
+
+        private static void progress(String tag, ServerLoadModel m, String what, int c, ServerLoadWrk.Result r) {
+            System.err.println(String.format("%s %s %s c=%d: %s req/s, p50 %s µs, p99 %s µs%s", tag, m.name(), what,
+                    c, ServerLoadStats.rate(r.requestsPerSec()), ServerLoadStats.micros(r.p50Micros()),
                     ServerLoadStats.micros(r.p99Micros()),
                     r.clean() ? "" : "  ERRORS: " + r.non2xx() + " non-2xx, " + r.socketErrors() + " socket errors"));
         }
@@ -144,7 +166,7 @@ public final class ServerLoad {
         String settings = o.rounds() + " round(s) × " + o.seconds() + " s per configuration, " + warmup
                 + " s wrk warm-up (discarded) before each; `"
                 + String.join(" ", ServerLoadWrk.command("<url>", "<post.lua>", "<C>", o.seconds()))
-                + "` with C in {" + concurrency + "}; server in-process, access log off; model concurrency: tiny "
+                + "` with C in {" + concurrency + "} (HTTP alone: C in {1, 32}); server in-process, access log off; model concurrency: tiny "
                 + cores + " (the default: cores), mobilenet 1 (one inference already uses every core); max_queue 256";
         return new ServerLoadReport.Setup(machine, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), command,
                 settings);
@@ -183,10 +205,6 @@ public final class ServerLoad {
                     .map(s -> s.name() + " " + s.state() + s.lastError().map(e -> ": " + e).orElse(""))
                     .collect(Collectors.joining("; ")));
         }
-    }
-
-    private static void progress(String line) {
-        System.err.println(line);
     }
 
     private static void deleteScripts(Path dir) throws IOException {

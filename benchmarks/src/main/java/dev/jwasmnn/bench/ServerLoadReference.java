@@ -27,6 +27,12 @@ final class ServerLoadReference implements AutoCloseable {
         double maxThroughput() {
             return Math.max(throughput1, throughputN);
         }
+
+        /** The figures of two measurements that bracket a round's HTTP runs, averaged. */
+        static Round mean(Round a, Round b) {
+            return new Round((a.graphP50Micros + b.graphP50Micros) / 2, (a.directP50Micros + b.directP50Micros) / 2,
+                    (a.throughput1 + b.throughput1) / 2, (a.throughputN + b.throughputN) / 2);
+        }
     }
 
     private final ModelStore store;

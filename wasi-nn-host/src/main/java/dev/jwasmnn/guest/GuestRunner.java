@@ -1,6 +1,8 @@
 package dev.jwasmnn.guest;
 
 import com.dylibso.chicory.compiler.InterpreterFallback;
+import com.dylibso.chicory.log.Logger;
+import com.dylibso.chicory.log.SystemLogger;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExportFunction;
@@ -53,6 +55,12 @@ import java.util.function.Function;
  */
 public final class GuestRunner implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GuestRunner.class.getName());
+    /**
+     * Given to every WasiPreview1 we build: without a logger, Chicory's builder probes for
+     * Android with a Class.forName that fails, a search of the whole class path on every
+     * request (~50 µs here, a fifth of a tiny model's guest run).
+     */
+    static final Logger WASI_LOGGER = new SystemLogger();
 
     private final List<HostExtension> extensions;
     private final Map<String, Map<String, FunctionType>> provided;
@@ -276,7 +284,8 @@ public final class GuestRunner implements AutoCloseable {
             }
             control.attach(sessions);
             MemoryLimits memoryLimits = memoryLimits(module, limits);
-            try (WasiPreview1 wasi = WasiPreview1.builder().withOptions(wasiOptions(inv, stdout, stderr)).build()) {
+            try (WasiPreview1 wasi = WasiPreview1.builder().withLogger(WASI_LOGGER)
+                    .withOptions(wasiOptions(inv, stdout, stderr)).build()) {
                 Instance instance = instantiate(module, wasi, sessions, memoryLimits, memory);
                 instantiated = System.nanoTime();
                 ExportFunction main = instance.export(Instance.START_FUNCTION_NAME);
@@ -340,7 +349,7 @@ public final class GuestRunner implements AutoCloseable {
     public void instantiateOnce(GuestModule module) {
         List<HostExtension.Session> sessions = new ArrayList<>();
         GuestInvocation nothing = GuestInvocation.builder().args(module.name()).build();
-        try (WasiPreview1 wasi = WasiPreview1.builder()
+        try (WasiPreview1 wasi = WasiPreview1.builder().withLogger(WASI_LOGGER)
                 .withOptions(wasiOptions(nothing, OutputStream.nullOutputStream(), OutputStream.nullOutputStream()))
                 .build()) {
             for (HostExtension e : extensions) {

@@ -20,7 +20,8 @@ final class WasiImports {
 
     private static Map<String, FunctionType> collect() {
         Map<String, FunctionType> types = new HashMap<>();
-        try (WasiPreview1 wasi = WasiPreview1.builder().withOptions(WasiOptions.builder().build()).build()) {
+        try (WasiPreview1 wasi = WasiPreview1.builder().withLogger(GuestRunner.WASI_LOGGER)
+                .withOptions(WasiOptions.builder().build()).build()) {
             for (HostFunction f : wasi.toHostFunctions()) {
                 types.put(f.name(), f.functionType());
             }
