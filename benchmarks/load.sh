@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Load benchmark of the HTTP server: wrk against the real server (started in-process), compared
 # with the in-process compute of the same models measured in the same JVM and run.
-#   benchmarks/load.sh                           # 3 rounds × 5 s per configuration (about 7 min)
+#   benchmarks/load.sh                           # 3 rounds × 5 s per configuration (about 12 min)
 #   benchmarks/load.sh --duration 10 --rounds 5  # longer
-#   benchmarks/load.sh --quick                   # 1 round × 2 s: a smoke test (about 1.5 min)
+#   benchmarks/load.sh --quick                   # 1 round × 2 s: a smoke test (about 3 min)
 #   benchmarks/load.sh --setting onnxruntime.allow_spinning=false
 #                                                # a backend setting for the server and the reference
+#   benchmarks/load.sh --setting onnxruntime.intra_op_threads=1 --model-concurrency mobilenet=2
+#                                                # a model's concurrency (default: tiny cores, mobilenet 1)
 #   benchmarks/load.sh --reload [--rounds N] [--duration S] [--connections C]
 #                                                # p99 while a model reloads back to back vs steady
 # Needs wrk (apt-get install wrk). The report goes to benchmarks/results/load-<UTC time>.txt.
@@ -13,7 +15,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-usage() { echo "usage: benchmarks/load.sh [--reload] [--duration SECONDS] [--rounds N] [--connections C] [--quick] [--setting KEY=VALUE]..." >&2; exit 2; }
+usage() { echo "usage: benchmarks/load.sh [--reload] [--duration SECONDS] [--rounds N] [--connections C] [--quick] [--setting KEY=VALUE]... [--model-concurrency MODEL=N]..." >&2; exit 2; }
 # Checked here too, so a typo fails before the build rather than after it.
 main=dev.jwasmnn.bench.ServerLoad
 name=load
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --reload) main=dev.jwasmnn.bench.ReloadLatency; name=reload; shift ;;
         --quick) args+=("$1"); shift ;;
+        --model-concurrency) [[ "${2:-}" =~ ^[a-z][a-z0-9_-]*=[1-9][0-9]*$ ]] || usage; args+=("$1" "$2"); shift 2 ;;
         --setting) [[ "${2:-}" =~ ^[a-z_.]+=[^[:space:]]+$ ]] || usage; props+=("-Djwasmnn.$2"); shift 2 ;;
         --duration|--rounds|--connections) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || usage; args+=("$1" "$2"); shift 2 ;;
         *) usage ;;

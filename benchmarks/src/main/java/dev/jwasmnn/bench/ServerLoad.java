@@ -11,8 +11,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -28,22 +30,31 @@ public final class ServerLoad {
     static final int[] FLOOR_CONCURRENCY = {1, 32};
     private static final int WARMUP_SECONDS = 2;
 
-    /** Command line: {@code [--duration S] [--rounds N] [--quick]}. */
-    record Options(int seconds, int rounds) {
+    private static final String USAGE = "usage: [--duration S] [--rounds N] [--quick] [--model-concurrency MODEL=N]";
+
+    /** Command line: {@code [--duration S] [--rounds N] [--quick] [--model-concurrency MODEL=N]...}. */
+    record Options(int seconds, int rounds, Map<String, Integer> modelConcurrency) {
         static Options parse(String[] args) {
             boolean quick = List.of(args).contains("--quick");
             int seconds = quick ? 2 : 5;
             int rounds = quick ? 1 : 3;
+            Map<String, Integer> modelConcurrency = new LinkedHashMap<>();
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--quick" -> { }
                     case "--duration" -> seconds = positive(args, ++i);
                     case "--rounds" -> rounds = positive(args, ++i);
-                    default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                            + " (usage: [--duration S] [--rounds N] [--quick])");
+                    case "--model-concurrency" -> {
+                        String v = ++i < args.length ? args[i] : "";
+                        if (!v.matches("[a-z][a-z0-9_-]*=[1-9][0-9]*")) {
+                            throw new IllegalArgumentException("--model-concurrency needs MODEL=N, e.g. mobilenet=2");
+                        }
+                        modelConcurrency.put(v.substring(0, v.indexOf('=')), Integer.parseInt(v.substring(v.indexOf('=') + 1)));
+                    }
+                    default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (" + USAGE + ")");
                 }
             }
-            return new Options(seconds, rounds);
+            return new Options(seconds, rounds, Map.copyOf(modelConcurrency));
         }
 
         private static int positive(String[] args, int i) {
@@ -57,7 +68,14 @@ public final class ServerLoad {
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
         Path root = Path.of(System.getProperty("jwasmnn.root", ".")).toAbsolutePath().normalize();
-        List<ServerLoadModel> models = ServerLoadModel.all(root.resolve("build/models"));
+        List<ServerLoadModel> models = ServerLoadModel.all(root.resolve("build/models")).stream()
+                .map(m -> m.withConcurrency(options.modelConcurrency().getOrDefault(m.name(), m.concurrency())))
+                .toList();
+        for (String name : options.modelConcurrency().keySet()) {
+            if (models.stream().noneMatch(m -> m.name().equals(name))) {
+                throw new IllegalArgumentException("--model-concurrency: no model '" + name + "' in this benchmark");
+            }
+        }
         Path rawInfer = root.resolve("build/guests/raw-infer.wasm");
         requireFiles(models, rawInfer);
         String wrkVersion = ServerLoadWrk.version();
@@ -78,7 +96,7 @@ public final class ServerLoad {
             for (int round = 1; round <= options.rounds(); round++) {
                 rounds.run("round " + round + "/" + options.rounds());
             }
-            setup = setup(options, args, wrkVersion, reference.cores(), warmup);
+            setup = setup(options, args, wrkVersion, reference.cores(), warmup, models);
         } finally {
             deleteScripts(scripts);
         }
@@ -156,7 +174,8 @@ public final class ServerLoad {
         }
     }
 
-    private static ServerLoadReport.Setup setup(Options o, String[] args, String wrkVersion, int cores, int warmup) {
+    private static ServerLoadReport.Setup setup(Options o, String[] args, String wrkVersion, int cores, int warmup,
+            List<ServerLoadModel> models) {
         String machine = cpuModel() + ", " + cores + " cores, JDK " + Runtime.version() + " ("
                 + System.getProperty("java.vendor") + "), ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion()
                 + ", " + wrkVersion;
@@ -166,8 +185,9 @@ public final class ServerLoad {
         String settings = o.rounds() + " round(s) × " + o.seconds() + " s per configuration, " + warmup
                 + " s wrk warm-up (discarded) before each; `"
                 + String.join(" ", ServerLoadWrk.command("<url>", "<post.lua>", "<C>", o.seconds()))
-                + "` with C in {" + concurrency + "} (HTTP alone: C in {1, 32}); server in-process, access log off; model concurrency: tiny "
-                + cores + " (the default: cores), mobilenet 1 (one inference already uses every core); max_queue 256";
+                + "` with C in {" + concurrency + "} (HTTP alone: C in {1, 32}); server in-process, access log off; model concurrency: "
+                + models.stream().map(m -> m.name() + " " + (m.concurrency() == 0 ? cores + " (the default: cores)"
+                        : m.concurrency())).collect(Collectors.joining(", ")) + "; max_queue 256";
         return new ServerLoadReport.Setup(machine, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), command,
                 settings);
     }

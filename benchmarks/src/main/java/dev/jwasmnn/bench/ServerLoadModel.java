@@ -31,6 +31,11 @@ record ServerLoadModel(String name, Path onnx, Path input, long[] shape, String 
         return concurrency == 0 ? "" : "concurrency: " + concurrency + "\n";
     }
 
+    /** The same model with another {@code concurrency} (0: the server's default). */
+    ServerLoadModel withConcurrency(int n) {
+        return new ServerLoadModel(name, onnx, input, shape, guestMemory, n);
+    }
+
     String guestName() {
         return name + "-guest";
     }

@@ -85,7 +85,8 @@ final class ServerLoadReport {
         out.println("- HTTP alone: the same wrk script against two servers that read the body and answer as many"
                 + " zero bytes as the model's answer, with no model (`ServerLoadFloor`): blocking JDK sockets"
                 + " with 64 KiB reads, and a bare Helidon route. Their p50 at c=1 is the least any server"
-                + " (any Helidon server) could add on this machine; their rate at c=32 the most it could answer.");
+                + " (any Helidon server) could add on this machine. At c=32, if HTTP and compute costs add on the"
+                + " shared cores, no server exceeds floor / (in-process max + floor) of the in-process maximum.");
         out.println("- wrk runs on the same cores as the server, so at high concurrency the load generator's own CPU"
                 + " use counts against the server's throughput.");
         out.println("- CPU used by other processes on this shared machine (share of all cores; a round with much"
@@ -169,8 +170,8 @@ final class ServerLoadReport {
         List<ServerLoadWrk.Result> helidonLow = floor(m, ServerLoadFloor.Kind.HELIDON, low);
         List<ServerLoadWrk.Result> socketHigh = floor(m, ServerLoadFloor.Kind.SOCKET, high);
         List<ServerLoadWrk.Result> helidonHigh = floor(m, ServerLoadFloor.Kind.HELIDON, high);
-        out.println("| derived (per round, then median and range) | path | value | goal | HTTP alone, no model:"
-                + " JDK socket / Helidon | met? |");
+        out.println("| derived (per round, then median and range) | path | value | goal | bound from HTTP alone:"
+                + " JDK socket / Helidon (latency: its p50; throughput: floor / (max + floor)) | met? |");
         out.println("|---|---|---:|---:|---:|---|");
         for (ServerLoadPath path : ServerLoadPath.values()) {
             List<ServerLoadWrk.Result> r = http(m, path, low);
@@ -209,10 +210,17 @@ final class ServerLoadReport {
         return met(overhead <= goal);
     }
 
-    /** A floor server's rate over the in-process maximum, per round: no server answers more. */
+    /**
+     * The most a server could reach, as a share of the in-process maximum, if the two costs
+     * simply add on the shared cores: a request takes at least 1/floor rate of them for HTTP
+     * (wrk's side included) and 1/in-process max for the compute, so the rate is at most
+     * 1 / (1/max + 1/floor), and the share floor / (max + floor). Per round.
+     */
     private static ServerLoadStats ceiling(List<ServerLoadWrk.Result> floor, List<ServerLoadReference.Round> ref) {
-        return ServerLoadStats.of(perRound(ref.size(), floor.size(),
-                i -> floor.get(i).requestsPerSec() / ref.get(i).maxThroughput()));
+        return ServerLoadStats.of(perRound(ref.size(), floor.size(), i -> {
+            double http = floor.get(i).requestsPerSec();
+            return http / (ref.get(i).maxThroughput() + http);
+        }));
     }
 
     private static List<Double> perRound(int a, int b, IntToDoubleFunction f) {
