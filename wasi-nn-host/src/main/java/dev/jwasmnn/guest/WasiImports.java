@@ -20,8 +20,7 @@ final class WasiImports {
 
     private static Map<String, FunctionType> collect() {
         Map<String, FunctionType> types = new HashMap<>();
-        try (WasiPreview1 wasi = WasiPreview1.builder().withLogger(GuestRunner.WASI_LOGGER)
-                .withOptions(WasiOptions.builder().build()).build()) {
+        try (WasiPreview1 wasi = GuestRunner.wasi().withOptions(WasiOptions.builder().build()).build()) {
             for (HostFunction f : wasi.toHostFunctions()) {
                 types.put(f.name(), f.functionType());
             }

@@ -66,6 +66,16 @@ class GuestRunnerTest {
     @Nested
     class Wasi {
         @Test
+        void aRunDoesNotMakeChicoryProbeTheClassPath() {
+            GuestResult r = run(probe("args"));
+            assertThat(r.succeeded()).as(r.toString()).isTrue();
+            // Read by name: naming the class here would initialise it.
+            assertThat(System.getProperty("jwasmnn.test.android-probe"))
+                    .as("a WasiPreview1 was built without a logger, so Chicory looked up android.os.Build")
+                    .isNull();
+        }
+
+        @Test
         void argvStartsWithTheModuleName() {
             GuestResult r = run(probe("args", "a b", "--flag", "ü"));
             assertThat(r.succeeded()).as(r.toString()).isTrue();
