@@ -8,14 +8,17 @@
 #                                                # a backend setting for the server and the reference
 #   benchmarks/load.sh --setting onnxruntime.intra_op_threads=1 --model-concurrency mobilenet=2
 #                                                # a model's concurrency (default: tiny cores, mobilenet 1)
+#   benchmarks/load.sh --in-flight mobilenet=4    # a model's in_flight (default: twice its concurrency)
 #   benchmarks/load.sh --reload [--rounds N] [--duration S] [--connections C]
 #                                                # p99 while a model reloads back to back vs steady
+#   benchmarks/load.sh --compare-in-flight [--pairs N] [--duration S] [--connections C] [--in-flight mobilenet=N]
+#                                                # MobileNetV2 throughput, in_flight 2 (or N) vs 1, alternating
 # Needs wrk (apt-get install wrk). The report goes to benchmarks/results/load-<UTC time>.txt.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-usage() { echo "usage: benchmarks/load.sh [--reload] [--duration SECONDS] [--rounds N] [--connections C] [--quick] [--setting KEY=VALUE]... [--model-concurrency MODEL=N]..." >&2; exit 2; }
+usage() { echo "usage: benchmarks/load.sh [--reload | --compare-in-flight [--pairs N]] [--duration SECONDS] [--rounds N] [--connections C] [--quick] [--setting KEY=VALUE]... [--model-concurrency MODEL=N]... [--in-flight MODEL=N]..." >&2; exit 2; }
 # Checked here too, so a typo fails before the build rather than after it.
 main=dev.jwasmnn.bench.ServerLoad
 name=load
@@ -25,10 +28,11 @@ props=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --reload) main=dev.jwasmnn.bench.ReloadLatency; name=reload; shift ;;
+        --compare-in-flight) main=dev.jwasmnn.bench.InFlightComparison; name=in-flight; shift ;;
         --quick) args+=("$1"); shift ;;
-        --model-concurrency) [[ "${2:-}" =~ ^[a-z][a-z0-9_-]*=[1-9][0-9]*$ ]] || usage; args+=("$1" "$2"); shift 2 ;;
+        --model-concurrency|--in-flight) [[ "${2:-}" =~ ^[a-z][a-z0-9_-]*=[1-9][0-9]*$ ]] || usage; args+=("$1" "$2"); shift 2 ;;
         --setting) [[ "${2:-}" =~ ^[a-z_.]+=[^[:space:]]+$ ]] || usage; props+=("-Djwasmnn.$2"); shift 2 ;;
-        --duration|--rounds|--connections) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || usage; args+=("$1" "$2"); shift 2 ;;
+        --duration|--rounds|--connections|--pairs) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || usage; args+=("$1" "$2"); shift 2 ;;
         *) usage ;;
     esac
 done

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: guest-probe MODE [ARGS]\n\
 modes: ok | exit N | args | env | cat PATH | write PATH TEXT | ls PATH | stdin | stderr TEXT |\n       \
-loop | grow | flood | recurse | trap | panic | spin MS";
+stdin-close | stdin-renumber N TO | loop | grow | flood | recurse | trap | panic | spin MS";
 
 // Read through read_volatile so the optimiser must assume these can change.
 static NEVER: u32 = 0;
@@ -44,6 +44,63 @@ fn json_string(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// WASI calls std does not offer (closing or moving descriptor 0), straight from the host.
+#[cfg(target_arch = "wasm32")]
+mod raw {
+    #[repr(C)]
+    pub struct Iovec {
+        pub buf: *mut u8,
+        pub len: usize,
+    }
+
+    #[link(wasm_import_module = "wasi_snapshot_preview1")]
+    extern "C" {
+        #[link_name = "fd_close"]
+        pub fn close(fd: u32) -> u16;
+        #[link_name = "fd_renumber"]
+        pub fn renumber(from: u32, to: u32) -> u16;
+        #[link_name = "fd_read"]
+        pub fn read(fd: u32, iovs: *const Iovec, iovs_len: usize, nread: *mut usize) -> u16;
+    }
+
+    /// One fd_read into `buf`: (errno, bytes read).
+    pub fn read_into(fd: u32, buf: &mut [u8]) -> (u16, usize) {
+        let iov = Iovec { buf: buf.as_mut_ptr(), len: buf.len() };
+        let mut n = 0usize;
+        let errno = unsafe { read(fd, &iov, 1, &mut n) };
+        (errno, n)
+    }
+
+    /// Reads `fd` to its end: (errno of the last call, bytes).
+    pub fn read_all(fd: u32) -> (u16, Vec<u8>) {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 7];
+        loop {
+            let (errno, n) = read_into(fd, &mut buf);
+            if errno != 0 || n == 0 {
+                return (errno, out);
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+    }
+}
+
+/// The first `n` bytes of descriptor 0, read without std's buffering (which would take more), as text.
+#[cfg(target_arch = "wasm32")]
+fn stdin_head(n: &str) -> String {
+    let n: usize = n.parse().unwrap_or_else(|_| usage(&format!("not a number: '{}'", n)));
+    let mut head = vec![0u8; n];
+    let mut got = 0;
+    while got < n {
+        match raw::read_into(0, &mut head[got..]) {
+            (0, 0) => fail("stdin", "ended early"),
+            (0, k) => got += k,
+            (errno, _) => fail("stdin", format!("errno {}", errno)),
+        }
+    }
+    String::from_utf8_lossy(&head).into_owned()
 }
 
 fn write_stdout(bytes: &[u8]) {
@@ -143,6 +200,57 @@ fn main() {
             let mut buf = Vec::new();
             io::stdin().read_to_end(&mut buf).unwrap_or_else(|e| fail("stdin", e));
             write_stdout(&buf);
+        }
+        // Reads 3 + 4 bytes in one fd_read (two buffers), closes descriptor 0, then reads it
+        // again: the host must now say EBADF (8).
+        #[cfg(target_arch = "wasm32")]
+        "stdin-close" => {
+            let mut a = [0u8; 3];
+            let mut b = [0u8; 4];
+            let iovs = [
+                raw::Iovec { buf: a.as_mut_ptr(), len: a.len() },
+                raw::Iovec { buf: b.as_mut_ptr(), len: b.len() },
+            ];
+            let mut n = 0usize;
+            let readv = unsafe { raw::read(0, iovs.as_ptr(), iovs.len(), &mut n) };
+            let closed = unsafe { raw::close(0) };
+            let (errno, after) = raw::read_into(0, &mut [0u8; 16]);
+            write_stdout(
+                format!(
+                    "readv={} n={} head={}{} close={} read={} n={}\n",
+                    readv,
+                    n,
+                    String::from_utf8_lossy(&a),
+                    String::from_utf8_lossy(&b),
+                    closed,
+                    errno,
+                    after
+                )
+                .as_bytes(),
+            );
+        }
+        // Reads N bytes, moves descriptor 0 to TO (a preopen's number), then reads the rest
+        // from TO and tries 0 again.
+        #[cfg(target_arch = "wasm32")]
+        "stdin-renumber" => {
+            let head = stdin_head(&arg(2, "N"));
+            let to = arg(3, "TO");
+            let to: u32 = to.parse().unwrap_or_else(|_| usage(&format!("not a descriptor: '{}'", to)));
+            let moved = unsafe { raw::renumber(0, to) };
+            let (errno, rest) = raw::read_all(to);
+            let (errno0, n0) = raw::read_into(0, &mut [0u8; 16]);
+            write_stdout(
+                format!(
+                    "head={} renumber={} rest={} rest_errno={} read0={} n0={}\n",
+                    head,
+                    moved,
+                    String::from_utf8_lossy(&rest),
+                    errno,
+                    errno0,
+                    n0
+                )
+                .as_bytes(),
+            );
         }
         "stderr" => {
             let text = arg(2, "TEXT");

@@ -30,31 +30,39 @@ public final class ServerLoad {
     static final int[] FLOOR_CONCURRENCY = {1, 32};
     private static final int WARMUP_SECONDS = 2;
 
-    private static final String USAGE = "usage: [--duration S] [--rounds N] [--quick] [--model-concurrency MODEL=N]";
+    private static final String USAGE =
+            "usage: [--duration S] [--rounds N] [--quick] [--model-concurrency MODEL=N] [--in-flight MODEL=N]";
 
-    /** Command line: {@code [--duration S] [--rounds N] [--quick] [--model-concurrency MODEL=N]...}. */
-    record Options(int seconds, int rounds, Map<String, Integer> modelConcurrency) {
+    /**
+     * Command line: {@code [--duration S] [--rounds N] [--quick] [--model-concurrency MODEL=N]...
+     * [--in-flight MODEL=N]...}.
+     */
+    record Options(int seconds, int rounds, Map<String, Integer> modelConcurrency, Map<String, Integer> inFlight) {
         static Options parse(String[] args) {
             boolean quick = List.of(args).contains("--quick");
             int seconds = quick ? 2 : 5;
             int rounds = quick ? 1 : 3;
             Map<String, Integer> modelConcurrency = new LinkedHashMap<>();
+            Map<String, Integer> inFlight = new LinkedHashMap<>();
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--quick" -> { }
                     case "--duration" -> seconds = positive(args, ++i);
                     case "--rounds" -> rounds = positive(args, ++i);
-                    case "--model-concurrency" -> {
-                        String v = ++i < args.length ? args[i] : "";
-                        if (!v.matches("[a-z][a-z0-9_-]*=[1-9][0-9]*")) {
-                            throw new IllegalArgumentException("--model-concurrency needs MODEL=N, e.g. mobilenet=2");
-                        }
-                        modelConcurrency.put(v.substring(0, v.indexOf('=')), Integer.parseInt(v.substring(v.indexOf('=') + 1)));
-                    }
+                    case "--model-concurrency" -> perModel(args, ++i, modelConcurrency);
+                    case "--in-flight" -> perModel(args, ++i, inFlight);
                     default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (" + USAGE + ")");
                 }
             }
-            return new Options(seconds, rounds, Map.copyOf(modelConcurrency));
+            return new Options(seconds, rounds, Map.copyOf(modelConcurrency), Map.copyOf(inFlight));
+        }
+
+        private static void perModel(String[] args, int i, Map<String, Integer> into) {
+            String v = i < args.length ? args[i] : "";
+            if (!v.matches("[a-z][a-z0-9_-]*=[1-9][0-9]*")) {
+                throw new IllegalArgumentException(args[i - 1] + " needs MODEL=N, e.g. mobilenet=2");
+            }
+            into.put(v.substring(0, v.indexOf('=')), Integer.parseInt(v.substring(v.indexOf('=') + 1)));
         }
 
         private static int positive(String[] args, int i) {
@@ -70,10 +78,11 @@ public final class ServerLoad {
         Path root = Path.of(System.getProperty("jwasmnn.root", ".")).toAbsolutePath().normalize();
         List<ServerLoadModel> models = ServerLoadModel.all(root.resolve("build/models")).stream()
                 .map(m -> m.withConcurrency(options.modelConcurrency().getOrDefault(m.name(), m.concurrency())))
+                .map(m -> m.withInFlight(options.inFlight().getOrDefault(m.name(), m.inFlight())))
                 .toList();
-        for (String name : options.modelConcurrency().keySet()) {
+        for (String name : union(options.modelConcurrency().keySet(), options.inFlight().keySet())) {
             if (models.stream().noneMatch(m -> m.name().equals(name))) {
-                throw new IllegalArgumentException("--model-concurrency: no model '" + name + "' in this benchmark");
+                throw new IllegalArgumentException("no model '" + name + "' in this benchmark (tiny, mobilenet)");
             }
         }
         Path rawInfer = root.resolve("build/guests/raw-infer.wasm");
@@ -163,6 +172,12 @@ public final class ServerLoad {
         }
     }
 
+    private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+        java.util.Set<String> all = new java.util.TreeSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+
     /** One checked request per path and model before any load. */
     private static void check(List<ServerLoadModel> models, ServerLoadReference reference, String base)
             throws Exception {
@@ -187,7 +202,10 @@ public final class ServerLoad {
                 + String.join(" ", ServerLoadWrk.command("<url>", "<post.lua>", "<C>", o.seconds()))
                 + "` with C in {" + concurrency + "} (HTTP alone: C in {1, 32}); server in-process, access log off; model concurrency: "
                 + models.stream().map(m -> m.name() + " " + (m.concurrency() == 0 ? cores + " (the default: cores)"
-                        : m.concurrency())).collect(Collectors.joining(", ")) + "; max_queue 256";
+                        : m.concurrency())).collect(Collectors.joining(", "))
+                + "; in flight: " + models.stream().map(m -> m.name() + " " + (m.inFlight() == 0
+                        ? "2 × concurrency (the default)" : m.inFlight())).collect(Collectors.joining(", "))
+                + "; max_queue 256";
         return new ServerLoadReport.Setup(machine, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), command,
                 settings);
     }

@@ -6,7 +6,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Per-model admission: at most {@code concurrency} requests run, at most {@code maxQueue} wait
+ * Per-model admission: at most {@code places} requests in flight (the model's {@code in_flight};
+ * their computes take turns at its {@link dev.jwasmnn.nn.ComputeSlots}), at most {@code maxQueue} wait
  * (first come, first served), and a waiter gives up at its deadline or when its thread is
  * interrupted (client gone), freeing its queue place at once. Over the queue limit a request is
  * refused immediately, so an overloaded model answers 503 instead of piling up latency.
@@ -14,13 +15,13 @@ import java.util.concurrent.locks.ReentrantLock;
 final class AdmissionQueue {
     private final ReentrantLock lock = new ReentrantLock(true);
     private final Condition slotFree = lock.newCondition();
-    private int concurrency;
+    private int places;
     private int maxQueue;
     private int running;
     private int waiting;
 
-    AdmissionQueue(int concurrency, int maxQueue) {
-        this.concurrency = concurrency;
+    AdmissionQueue(int places, int maxQueue) {
+        this.places = places;
         this.maxQueue = maxQueue;
     }
 
@@ -45,7 +46,7 @@ final class AdmissionQueue {
     Permit tryEnter() {
         lock.lock();
         try {
-            if (running < concurrency && waiting == 0) {
+            if (running < places && waiting == 0) {
                 running++;
                 return this::exit;
             }
@@ -73,18 +74,18 @@ final class AdmissionQueue {
     Permit enter(long deadlineNanos, long longWaitNanos, Runnable onLongWait) throws Refused, InterruptedException {
         lock.lockInterruptibly();
         try {
-            if (running < concurrency && waiting == 0) {
+            if (running < places && waiting == 0) {
                 running++;
                 return this::exit;
             }
             if (waiting >= maxQueue) {
-                throw new Refused(true, "too many requests: " + running + " running and " + waiting
+                throw new Refused(true, "too many requests: " + running + " in flight and " + waiting
                         + " queued (max_queue " + maxQueue + "); retry later");
             }
             waiting++;
             try {
                 boolean noticed = onLongWait == null;
-                while (running >= concurrency) {
+                while (running >= places) {
                     long now = System.nanoTime();
                     long left = deadlineNanos - now;
                     if (left <= 0) {
@@ -100,7 +101,7 @@ final class AdmissionQueue {
                 return this::exit;
             } finally {
                 waiting--;
-                if (running < concurrency) {
+                if (running < places) {
                     // Leaving (admitted, timed out or interrupted) may let the next waiter in.
                     slotFree.signal();
                 }
@@ -125,17 +126,17 @@ final class AdmissionQueue {
     /** Takes the limits of {@code config} unless they were taken from it already. */
     void resizeFor(ModelConfig config) {
         if (sizedFor != config) {
-            resize(config.concurrency(), config.maxQueue());
+            resize(config.inFlight(), config.maxQueue());
             sizedFor = config;
         }
     }
 
     /** New limits from a reloaded config; running requests are not disturbed. */
-    void resize(int newConcurrency, int newMaxQueue) {
+    void resize(int newPlaces, int newMaxQueue) {
         lock.lock();
         try {
-            if (newConcurrency != concurrency || newMaxQueue != maxQueue) {
-                concurrency = newConcurrency;
+            if (newPlaces != places || newMaxQueue != maxQueue) {
+                places = newPlaces;
                 maxQueue = newMaxQueue;
                 slotFree.signalAll();
             }

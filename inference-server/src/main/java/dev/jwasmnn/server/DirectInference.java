@@ -1,5 +1,6 @@
 package dev.jwasmnn.server;
 
+import dev.jwasmnn.nn.ComputeSlots;
 import dev.jwasmnn.nn.NativeStack;
 import dev.jwasmnn.nn.NnErrno;
 import dev.jwasmnn.nn.Tensor;
@@ -73,9 +74,9 @@ final class DirectInference implements AutoCloseable {
         return named;
     }
 
-    Result infer(ModelVersion version, InferRequest request, List<Tensor> inputs, long deadlineNanos,
-            RequestTimings timings) {
-        return run(version, inputs, deadlineNanos, timings, outputs -> {
+    Result infer(ModelVersion version, ComputeSlots slots, InferRequest request, List<Tensor> inputs,
+            long deadlineNanos, RequestTimings timings) {
+        return run(version, slots, inputs, deadlineNanos, timings, outputs -> {
             EncodedResponse encoded = InferResponseEncoder.encode(version.model(),
                     Long.toString(version.version()), request, outputSpecs(version, outputs), outputs);
             return new Result(encoded, encoded.toByteArray());
@@ -84,10 +85,12 @@ final class DirectInference implements AutoCloseable {
 
     /**
      * Computes {@code inputs} on the version's graph and hands the outputs to {@code finish}, on
-     * the compute's thread while they are alive; returns what it makes of them.
+     * the compute's thread while they are alive; returns what it makes of them. Only the compute
+     * waits for a turn at {@code slots}: the inputs are copied in before, and the outputs read
+     * after, while other requests compute.
      */
-    <T> T run(ModelVersion version, List<Tensor> inputs, long deadlineNanos, RequestTimings timings,
-            java.util.function.Function<List<Tensor>, T> finish) {
+    <T> T run(ModelVersion version, ComputeSlots slots, List<Tensor> inputs, long deadlineNanos,
+            RequestTimings timings, java.util.function.Function<List<Tensor>, T> finish) {
         Graph graph = version.graph().graph();
         AtomicLong average = averageComputeNanos.computeIfAbsent(version, v -> new AtomicLong(-1));
         ExecutionContext ctx = graph.newContext();
@@ -96,9 +99,11 @@ final class DirectInference implements AutoCloseable {
                 for (int i = 0; i < inputs.size(); i++) {
                     ctx.setInput(i, inputs.get(i));
                 }
-                long start = System.nanoTime();
-                ctx.compute();
-                timings.computeNanos = System.nanoTime() - start;
+                try (ComputeSlots.Slot turn = takeTurn(slots, deadlineNanos, timings)) {
+                    long start = System.nanoTime();
+                    ctx.compute();
+                    timings.computeNanos = System.nanoTime() - start;
+                }
                 long seen = average.get();
                 // Moving average over ~8 computes; the first one sets it.
                 average.set(seen < 0 ? timings.computeNanos : seen + (timings.computeNanos - seen) / 8);
@@ -126,7 +131,9 @@ final class DirectInference implements AutoCloseable {
             return task.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             ctx.cancel();
-            awaitQuietly(task);
+            if (awaitQuietly(task) instanceof HttpProblem problem) {
+                throw problem; // it never computed: the deadline passed while it waited for its turn
+            }
             throw HttpProblem.deadline("the request's deadline passed during inference");
         } catch (InterruptedException e) {
             ctx.cancel();
@@ -144,10 +151,31 @@ final class DirectInference implements AutoCloseable {
             if (cause instanceof StepException step) {
                 throw step;
             }
+            if (cause instanceof HttpProblem problem) {
+                throw problem; // the deadline passed while it waited for its turn
+            }
             System.getLogger(DirectInference.class.getName()).log(System.Logger.Level.ERROR,
                     "inference on " + version + " failed", cause);
             throw new HttpProblem(500, "inference failed: internal error (details in the server log)", cause);
         }
+    }
+
+    /** Waits for the model's next free compute slot; the wait counts as queueing. */
+    private static ComputeSlots.Slot takeTurn(ComputeSlots slots, long deadlineNanos, RequestTimings timings) {
+        long start = System.nanoTime();
+        ComputeSlots.Slot turn;
+        try {
+            turn = slots.enter(deadlineNanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpProblem(499, "the request was cancelled while it waited for its turn to compute");
+        } finally {
+            timings.queueNanos += System.nanoTime() - start;
+        }
+        if (turn == null) {
+            throw HttpProblem.deadline("the request's deadline passed while it waited for its turn to compute");
+        }
+        return turn;
     }
 
     private static <T> T inline(Callable<T> work) {
@@ -176,9 +204,14 @@ final class DirectInference implements AutoCloseable {
         return n;
     }
 
-    /** Waits for a cancelled compute so its context is closed before the request ends. */
-    private static void awaitQuietly(Future<?> task) {
+    /**
+     * Waits for a cancelled compute so its context is closed before the request ends.
+     *
+     * @return what the compute failed with, or null if it completed
+     */
+    private static Throwable awaitQuietly(Future<?> task) {
         boolean interrupted = false;
+        Throwable failure = null;
         while (true) {
             try {
                 task.get();
@@ -186,12 +219,14 @@ final class DirectInference implements AutoCloseable {
             } catch (InterruptedException e) {
                 interrupted = true;
             } catch (ExecutionException e) {
+                failure = e.getCause();
                 break;
             }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        return failure;
     }
 
 

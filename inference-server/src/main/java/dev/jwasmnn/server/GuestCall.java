@@ -5,6 +5,7 @@ import dev.jwasmnn.guest.GuestLimits;
 import dev.jwasmnn.guest.GuestModule;
 import dev.jwasmnn.guest.GuestResult;
 import dev.jwasmnn.guest.GuestRunner;
+import dev.jwasmnn.nn.ComputeSlots;
 import dev.jwasmnn.nn.abi.WasiNnGrants;
 import dev.jwasmnn.preprocess.guest.CvGrant;
 import dev.jwasmnn.store.ModelLease;
@@ -45,11 +46,13 @@ final class GuestCall {
     /**
      * Runs the guest and turns its output into a response.
      *
+     * @param computeSlots the model's compute turns: the guest runs at once, its computes wait for a turn
      * @param timeLeft what is left of the request's deadline
      * @param timings receives the guest and compute times
      * @throws HttpProblem 500/504 when the guest fails, traps or runs out of time
      */
-    GuestResponse call(ModelLease lease, Request request, Duration timeLeft, RequestTimings timings) {
+    GuestResponse call(ModelLease lease, ComputeSlots computeSlots, Request request, Duration timeLeft,
+            RequestTimings timings) {
         ModelVersion version = lease.version();
         GuestModule module = version.guest().orElseThrow();
         GuestConfig guest = version.config().guest().orElse(GuestConfig.defaults());
@@ -64,12 +67,13 @@ final class GuestCall {
                 .env(environment(version, request))
                 .stdin(request.body())
                 .limits(new GuestLimits(guest.memoryBytes(), guest.maxStdoutBytes(), guest.maxStderrBytes(), timeLeft))
-                .attach(WasiNnGrants.class, new WasiNnGrants(lease.guestResolver(), guest.allowModelBytes()))
+                .attach(WasiNnGrants.class, new WasiNnGrants(lease.guestResolver(), guest.allowModelBytes(), computeSlots))
                 .attach(CvGrant.class, new CvGrant(guest.allowCv()))
                 .build();
         GuestResult result = runner.run(module, invocation);
         timings.guestNanos = result.elapsed().toNanos();
         timings.computeNanos = result.computeNanos();
+        timings.queueNanos += result.computeWaitNanos();
         if (result.stderr().length > 0) {
             LOG.log(System.Logger.Level.INFO, "guest " + version + " request " + request.requestId() + " stderr: "
                     + abbreviate(result.stderrText()));

@@ -3,6 +3,7 @@ package dev.jwasmnn.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jwasmnn.guest.GuestRunner;
+import dev.jwasmnn.nn.ComputeSlots;
 import dev.jwasmnn.nn.GraphEncoding;
 import dev.jwasmnn.nn.Tensor;
 import dev.jwasmnn.nn.TensorSpec;
@@ -187,7 +188,7 @@ final class InferenceRoutes {
         byte[] answer;
         String answerType = "application/json";
         try (AdmissionQueue.Permit permit = admit(version.model(), version, deadline, timings, res)) {
-            // Inside the permit: decoding and resizing cost CPU like the inference does.
+            // In flight: decoding and resizing run beside another request's compute; only the compute takes a turn.
             List<Tensor> inputs = pipeline.preprocess(body, contentType, context);
             if (inputs.size() != version.inputs().size()) {
                 throw new StepException(500, "the preprocessing step made " + inputs.size()
@@ -203,10 +204,11 @@ final class InferenceRoutes {
                 }
             }
             if (pipeline.post().isPresent()) {
-                answer = direct.run(version, inputs, deadline, timings,
+                answer = direct.run(version, computeSlots(version), inputs, deadline, timings,
                         outputs -> OipJson.bytes(pipeline.postprocess(outputs, context)));
             } else {
-                DirectInference.Result r = direct.infer(version, InferRequest.all(), inputs, deadline, timings);
+                DirectInference.Result r = direct.infer(version, computeSlots(version), InferRequest.all(), inputs,
+                        deadline, timings);
                 answer = r.body();
                 answerType = r.response().contentType();
             }
@@ -223,7 +225,8 @@ final class InferenceRoutes {
                 req.headers().contentType().map(Object::toString).orElse(null), req.query().rawValue(), headers(req), body);
         GuestResponse out;
         try (AdmissionQueue.Permit permit = admit(lease.version().model(), lease.version(), deadline, timings, res)) {
-            out = guests.call(lease, guestRequest, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())), timings);
+            out = guests.call(lease, computeSlots(lease.version()), guestRequest,
+                    Duration.ofNanos(Math.max(1, deadline - System.nanoTime())), timings);
         }
         res.status(Status.create(out.status()));
         res.header(HeaderNames.CONTENT_TYPE, out.contentType());
@@ -242,7 +245,7 @@ final class InferenceRoutes {
         }
         DirectInference.Result result;
         try (AdmissionQueue.Permit permit = admit(version.model(), version, deadline, timings, res)) {
-            result = direct.infer(version, request, inputs, deadline, timings);
+            result = direct.infer(version, computeSlots(version), request, inputs, deadline, timings);
         }
         res.status(Status.OK_200);
         res.header(HeaderNames.CONTENT_TYPE, result.response().contentType());
@@ -250,6 +253,10 @@ final class InferenceRoutes {
                 .ifPresent(n -> res.header(Http.INFERENCE_HEADER_LENGTH, Integer.toString(n)));
         res.send(result.body());
         return new Sent(200, result.body().length);
+    }
+
+    private ComputeSlots computeSlots(ModelVersion version) {
+        return queues.computeSlots(version.model(), version.config());
     }
 
     private AdmissionQueue.Permit admit(String model, ModelVersion version, long deadline, RequestTimings timings,

@@ -19,7 +19,8 @@ import java.util.function.UnaryOperator;
 /**
  * A real server on loopback over a real repository in a temp folder, and an HTTP client.
  * The repository: {@code tiny} (no guest), {@code tiny-guest} (raw-infer), {@code mobilenet}
- * (classify), {@code slow} (512 rows take 1.5 s or more; concurrency 1, queue 1, deadline 600 ms) and
+ * (classify), {@code slow} (512 rows take 1.5 s or more; concurrency 1, one in flight, queue 1, deadline
+ * 600 ms), {@code slow-turns} (the same model, two in flight taking turns, no queue) and
  * guest-probe models for the failure paths.
  */
 final class TestServer implements AutoCloseable {
@@ -46,7 +47,14 @@ final class TestServer implements AutoCloseable {
                 """);
         model(repo, "slow", "slow.onnx", null, """
                 concurrency: 1
+                in_flight: 1
                 max_queue: 1
+                deadline: 600ms
+                """);
+        model(repo, "slow-turns", "slow.onnx", null, """
+                concurrency: 1
+                in_flight: 2
+                max_queue: 0
                 deadline: 600ms
                 """);
         model(repo, "probe-exit", "tiny.onnx", "guest-probe", "guest: {args: [exit, '3']}\n");

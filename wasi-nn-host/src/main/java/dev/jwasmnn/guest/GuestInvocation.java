@@ -20,6 +20,7 @@ public final class GuestInvocation {
     private final Map<String, String> env;
     private final Map<String, Path> directories;
     private final InputStream stdin;
+    private final byte[] stdinBytes;
     private final OutputStream stdout;
     private final OutputStream stderr;
     private final GuestLimits limits;
@@ -31,6 +32,7 @@ public final class GuestInvocation {
         this.env = Map.copyOf(b.env);
         this.directories = new LinkedHashMap<>(b.directories);
         this.stdin = b.stdin;
+        this.stdinBytes = b.stdinBytes;
         this.stdout = b.stdout;
         this.stderr = b.stderr;
         this.limits = b.limits;
@@ -52,8 +54,14 @@ public final class GuestInvocation {
         return directories;
     }
 
+    /** Stdin as a stream; a fresh one over the bytes when stdin was given as bytes. */
     public InputStream stdin() {
-        return stdin;
+        return stdinBytes != null ? new ByteArrayInputStream(stdinBytes) : stdin;
+    }
+
+    /** Stdin when it was given as bytes: then every run of this invocation reads them from the start. */
+    public Optional<byte[]> stdinBytes() {
+        return Optional.ofNullable(stdinBytes);
     }
 
     public Optional<OutputStream> stdout() {
@@ -78,6 +86,7 @@ public final class GuestInvocation {
         private final Map<String, String> env = new LinkedHashMap<>();
         private final Map<String, Path> directories = new LinkedHashMap<>();
         private InputStream stdin = InputStream.nullInputStream();
+        private byte[] stdinBytes;
         private OutputStream stdout;
         private OutputStream stderr;
         private GuestLimits limits;
@@ -110,13 +119,16 @@ public final class GuestInvocation {
             return this;
         }
 
+        /** Stdin from bytes in memory (not copied): the guest reads them straight into its memory. */
         public Builder stdin(byte[] bytes) {
-            this.stdin = new ByteArrayInputStream(bytes);
+            this.stdinBytes = java.util.Objects.requireNonNull(bytes, "bytes");
+            this.stdin = null;
             return this;
         }
 
         public Builder stdin(InputStream in) {
-            this.stdin = in;
+            this.stdin = java.util.Objects.requireNonNull(in, "in");
+            this.stdinBytes = null;
             return this;
         }
 

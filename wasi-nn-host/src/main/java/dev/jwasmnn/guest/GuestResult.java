@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param elapsed from the start of instantiation to the end of the run
  * @param instantiation time spent creating the instance (memory, data segments, imports)
  * @param computeNanos time the guest spent inside wasi-nn compute calls
+ * @param computeWaitNanos time its compute calls waited for a turn on the model (not in computeNanos)
  * @param peakMemoryBytes the size of linear memory when the run ended
  */
 public record GuestResult(
@@ -24,6 +25,7 @@ public record GuestResult(
         Duration elapsed,
         Duration instantiation,
         long computeNanos,
+        long computeWaitNanos,
         long peakMemoryBytes) {
 
     public boolean succeeded() {

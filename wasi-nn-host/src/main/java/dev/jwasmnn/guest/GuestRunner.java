@@ -24,6 +24,7 @@ import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -251,7 +252,7 @@ public final class GuestRunner implements AutoCloseable {
     private GuestResult runHere(GuestModule module, GuestInvocation invocation, GuestLimits limits, RunControl control) {
         if (Thread.currentThread().isInterrupted()) {
             return new GuestResult(GuestOutcome.CANCELLED, -1, describeStop(GuestOutcome.CANCELLED, limits),
-                    new byte[0], new byte[0], Duration.ZERO, Duration.ZERO, 0, 0);
+                    new byte[0], new byte[0], Duration.ZERO, Duration.ZERO, 0, 0, 0);
         }
         ScheduledFuture<?> timer = watchdog.schedule(
                 () -> control.stop(GuestOutcome.DEADLINE_EXCEEDED), limits.deadline().toNanos(), TimeUnit.NANOSECONDS);
@@ -269,7 +270,7 @@ public final class GuestRunner implements AutoCloseable {
         long start = System.nanoTime();
         if (!control.start(Thread.currentThread())) {
             return result(control.stopReason(), -1, "stopped before it started: " + describeStop(control.stopReason(), limits),
-                    null, null, start, start, 0, 0);
+                    null, null, start, start, 0, 0, 0);
         }
         ByteArrayOutputStream capturedOut = inv.stdout().isPresent() ? null : new ByteArrayOutputStream();
         ByteArrayOutputStream capturedErr = inv.stderr().isPresent() ? null : new ByteArrayOutputStream();
@@ -289,8 +290,10 @@ public final class GuestRunner implements AutoCloseable {
             }
             control.attach(sessions);
             MemoryLimits memoryLimits = memoryLimits(module, limits);
-            try (WasiPreview1 wasi = wasi().withOptions(wasiOptions(inv, stdout, stderr)).build()) {
-                Instance instance = instantiate(module, wasi, sessions, memoryLimits, memory);
+            BytesStdin stdin = inv.stdinBytes().map(BytesStdin::new).orElse(null);
+            WasiOptions options = wasiOptions(inv, stdin != null ? stdin : inv.stdin(), stdout, stderr);
+            try (WasiPreview1 wasi = wasi().withOptions(options).build()) {
+                Instance instance = instantiate(module, wasi, stdin, sessions, memoryLimits, memory);
                 instantiated = System.nanoTime();
                 ExportFunction main = instance.export(Instance.START_FUNCTION_NAME);
                 main.apply();
@@ -319,19 +322,25 @@ public final class GuestRunner implements AutoCloseable {
             }
             control.finish();
         }
-        long computeNanos = sessions.stream()
-                .filter(s -> s instanceof ComputeTimed)
-                .mapToLong(s -> ((ComputeTimed) s).computeNanos())
-                .sum();
+        long computeNanos = 0;
+        long computeWaitNanos = 0;
+        for (HostExtension.Session s : sessions) {
+            if (s instanceof ComputeTimed timed) {
+                computeNanos += timed.computeNanos();
+                computeWaitNanos += timed.computeWaitNanos();
+            }
+        }
         long memoryBytes = memory[0] == null ? 0 : (long) memory[0].pages() * 65536;
         return result(outcome, exitCode, message,
-                capturedOut, capturedErr, start, instantiated, computeNanos, memoryBytes);
+                capturedOut, capturedErr, start, instantiated, computeNanos, computeWaitNanos, memoryBytes);
     }
 
     /** Links and initialises one instance: imports, capped ByteArrayMemory, data segments; no code runs. */
-    private static Instance instantiate(GuestModule module, WasiPreview1 wasi, List<HostExtension.Session> sessions,
-            MemoryLimits memoryLimits, CappedMemory[] memory) {
-        List<ImportFunction> provided = new ArrayList<>(List.of(wasi.toHostFunctions()));
+    private static Instance instantiate(GuestModule module, WasiPreview1 wasi, BytesStdin stdin,
+            List<HostExtension.Session> sessions, MemoryLimits memoryLimits, CappedMemory[] memory) {
+        List<ImportFunction> provided = stdin != null
+                ? stdin.around(wasi.toHostFunctions())
+                : new ArrayList<>(List.of(wasi.toHostFunctions()));
         for (HostExtension.Session s : sessions) {
             provided.addAll(s.hostFunctions());
         }
@@ -353,13 +362,14 @@ public final class GuestRunner implements AutoCloseable {
     public void instantiateOnce(GuestModule module) {
         List<HostExtension.Session> sessions = new ArrayList<>();
         GuestInvocation nothing = GuestInvocation.builder().args(module.name()).build();
+        BytesStdin stdin = new BytesStdin(new byte[0]);
         try (WasiPreview1 wasi = wasi()
-                .withOptions(wasiOptions(nothing, OutputStream.nullOutputStream(), OutputStream.nullOutputStream()))
+                .withOptions(wasiOptions(nothing, stdin, OutputStream.nullOutputStream(), OutputStream.nullOutputStream()))
                 .build()) {
             for (HostExtension e : extensions) {
                 sessions.add(e.open(nothing));
             }
-            instantiate(module, wasi, sessions, memoryLimits(module, defaultLimits), new CappedMemory[1]);
+            instantiate(module, wasi, stdin, sessions, memoryLimits(module, defaultLimits), new CappedMemory[1]);
         } finally {
             sessions.forEach(HostExtension.Session::close);
         }
@@ -367,16 +377,17 @@ public final class GuestRunner implements AutoCloseable {
 
     private static GuestResult result(GuestOutcome outcome, int exitCode, String message,
             ByteArrayOutputStream out, ByteArrayOutputStream err, long start, long instantiated,
-            long computeNanos, long memoryBytes) {
+            long computeNanos, long computeWaitNanos, long memoryBytes) {
         long end = System.nanoTime();
         return new GuestResult(outcome, exitCode, message,
                 out == null ? new byte[0] : out.toByteArray(),
                 err == null ? new byte[0] : err.toByteArray(),
-                Duration.ofNanos(end - start), Duration.ofNanos(instantiated - start), computeNanos, memoryBytes);
+                Duration.ofNanos(end - start), Duration.ofNanos(instantiated - start), computeNanos,
+                computeWaitNanos, memoryBytes);
     }
 
     private static GuestResult hostError(String message, Duration elapsed) {
-        return new GuestResult(GuestOutcome.HOST_ERROR, -1, message, new byte[0], new byte[0], elapsed, Duration.ZERO, 0, 0);
+        return new GuestResult(GuestOutcome.HOST_ERROR, -1, message, new byte[0], new byte[0], elapsed, Duration.ZERO, 0, 0, 0);
     }
 
     /** Linear memory limits: the module's own, with the maximum lowered to the cap. */
@@ -393,10 +404,11 @@ public final class GuestRunner implements AutoCloseable {
         return new MemoryLimits(declared.initialPages(), Math.min(declared.maximumPages(), cap));
     }
 
-    private static WasiOptions wasiOptions(GuestInvocation inv, OutputStream stdout, OutputStream stderr) {
+    private static WasiOptions wasiOptions(GuestInvocation inv, InputStream stdin, OutputStream stdout,
+            OutputStream stderr) {
         WasiOptions.Builder b = WasiOptions.builder()
                 .withArguments(inv.args())
-                .withStdin(inv.stdin())
+                .withStdin(stdin)
                 .withStdout(stdout)
                 .withStderr(stderr)
                 .withThrowOnExit0(true);

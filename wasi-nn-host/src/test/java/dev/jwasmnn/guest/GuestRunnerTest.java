@@ -99,6 +99,40 @@ class GuestRunnerTest {
         }
 
         @Test
+        void aLargeBodyArrivesWholeThroughManyReads() {
+            // read_to_end into a growing Vec: many fd_read calls of changing sizes, across pages.
+            byte[] body = new byte[3 * 1024 * 1024 + 12345];
+            new java.util.Random(7).nextBytes(body);
+            GuestResult r = run(probe("stdin").stdin(body));
+            assertThat(r.succeeded()).as(r.toString()).isTrue();
+            assertThat(r.stdout()).isEqualTo(body);
+        }
+
+        @Test
+        void anInvocationWithABodyCanRunAgain() {
+            GuestInvocation twice = probe("stdin").stdin("same body".getBytes(StandardCharsets.UTF_8)).build();
+            assertThat(runner.run(probe, twice).stdoutText()).isEqualTo("same body");
+            assertThat(runner.run(probe, twice).stdoutText()).as("the second run reads from the start").isEqualTo("same body");
+        }
+
+        @Test
+        void oneReadFillsSeveralBuffersAndAClosedStdinIsGone() {
+            GuestResult r = run(probe("stdin-close").stdin("hello world".getBytes(StandardCharsets.UTF_8)));
+            assertThat(r.succeeded()).as(r.toString() + r.stderrText()).isTrue();
+            // 8 is WASI's EBADF: once the guest closes descriptor 0, it is not served any more.
+            assertThat(r.stdoutText().trim()).isEqualTo("readv=0 n=7 head=hello w close=0 read=8 n=0");
+        }
+
+        @Test
+        void aRenumberedStdinContinuesWhereItWas(@TempDir Path dir) {
+            // The preopen is descriptor 3; renumbering 0 onto it closes the preopen.
+            GuestResult r = run(probe("stdin-renumber", "5", "3").directory("/data", dir)
+                    .stdin("hello world".getBytes(StandardCharsets.UTF_8)));
+            assertThat(r.succeeded()).as(r.toString() + r.stderrText()).isTrue();
+            assertThat(r.stdoutText().trim()).isEqualTo("head=hello renumber=0 rest= world rest_errno=0 read0=8 n0=0");
+        }
+
+        @Test
         void streamsPassThroughWhenGiven() {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             GuestResult r = run(probe("ok").stdout(out));

@@ -15,6 +15,7 @@ record ModelConfigFile(
         List<TensorFile> outputs,
         GuestFile guest,
         Integer concurrency,
+        Integer inFlight,
         Integer maxQueue,
         String deadline,
         VersionPolicyFile versionPolicy,

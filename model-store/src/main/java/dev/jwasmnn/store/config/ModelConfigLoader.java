@@ -134,6 +134,11 @@ public final class ModelConfigLoader {
                     Map.of("cpu", ExecutionTarget.CPU, "gpu", ExecutionTarget.GPU, "auto", ExecutionTarget.AUTO));
             Optional<GpuPolicy> gpuPolicy = f.gpuPolicy() == null ? d.gpuPolicy() : Optional.of(choice("gpu_policy",
                     f.gpuPolicy(), Map.of("fail", GpuPolicy.FAIL, "fallback", GpuPolicy.FALLBACK)));
+            int concurrency = range("concurrency", f.concurrency(), d.concurrency(), 1, MAX_CONCURRENCY);
+            if (f.inFlight() != null && f.inFlight() < concurrency) {
+                fail("in_flight", f.inFlight() + " is below concurrency (" + concurrency
+                        + "); requests in flight include the computing ones, so give at least " + concurrency);
+            }
             return new ModelConfig(
                     encoding,
                     target,
@@ -141,7 +146,9 @@ public final class ModelConfigLoader {
                     tensors("inputs", f.inputs()),
                     tensors("outputs", f.outputs()),
                     Optional.ofNullable(f.guest()).map(this::guest),
-                    range("concurrency", f.concurrency(), d.concurrency(), 1, MAX_CONCURRENCY),
+                    concurrency,
+                    range("in_flight", f.inFlight(), ModelConfig.defaultInFlight(concurrency), 1,
+                            ModelConfig.MAX_IN_FLIGHT),
                     range("max_queue", f.maxQueue(), d.maxQueue(), 0, MAX_QUEUE),
                     duration("deadline", f.deadline(), d.deadline()),
                     versionPolicy(f.versionPolicy(), d.versionPolicy()),

@@ -47,6 +47,7 @@ class ModelConfigLoaderTest {
                   grants: [other]
                   allow_model_bytes: true
                 concurrency: 3
+                in_flight: 5
                 max_queue: 7
                 deadline: 1500ms
                 version_policy: {specific: [3, 1]}
@@ -69,11 +70,24 @@ class ModelConfigLoaderTest {
         assertThat(g.grants()).isEqualTo(Set.of("other"));
         assertThat(g.allowModelBytes()).isTrue();
         assertThat(c.concurrency()).isEqualTo(3);
+        assertThat(c.inFlight()).isEqualTo(5);
         assertThat(c.maxQueue()).isEqualTo(7);
         assertThat(c.deadline()).isEqualTo(Duration.ofMillis(1500));
         assertThat(c.versionPolicy().select(new TreeSet<>(List.of(1L, 2L, 3L)))).containsExactly(1L, 3L);
         assertThat(c.warmup()).isFalse();
         assertThat(c.drainTimeout()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void requestsInFlightDefaultToTwiceTheComputesAndNeverFewer() {
+        assertThat(parse("concurrency: 3").inFlight()).isEqualTo(6);
+        assertThat(parse("concurrency: 1").inFlight()).isEqualTo(2);
+        assertThat(ModelConfig.defaults().inFlight()).isEqualTo(2 * ModelConfig.defaultConcurrency());
+        assertThat(parse("concurrency: 2\nin_flight: 2").inFlight()).isEqualTo(2);
+        assertThatThrownBy(() -> parse("concurrency: 3\nin_flight: 2"))
+                .hasMessageContaining("key 'in_flight'").hasMessageContaining("below concurrency (3)")
+                .hasMessageContaining("at least 3");
+        assertThatThrownBy(() -> parse("in_flight: 0")).hasMessageContaining("key 'in_flight'");
     }
 
     @Test

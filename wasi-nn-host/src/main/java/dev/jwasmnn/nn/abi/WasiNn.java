@@ -6,6 +6,7 @@ import dev.jwasmnn.guest.HostExtension;
 import dev.jwasmnn.nn.DirectBufferPool;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code wasi_ephemeral_nn} import module. One instance serves a whole host; every guest
@@ -50,10 +51,9 @@ public final class WasiNn implements HostExtension {
 
     @Override
     public WasiNnSession open(GuestInvocation invocation) {
-        WasiNnConfig effective = invocation.attachment(WasiNnGrants.class)
-                .map(g -> config.withGrants(g.resolver(), g.allowGuestModels()))
-                .orElse(config);
-        return new WasiNnSession(effective, typeResolver, staging);
+        Optional<WasiNnGrants> grants = invocation.attachment(WasiNnGrants.class);
+        WasiNnConfig effective = grants.map(g -> config.withGrants(g.resolver(), g.allowGuestModels())).orElse(config);
+        return new WasiNnSession(effective, typeResolver, staging, grants.map(WasiNnGrants::computeSlots).orElse(null));
     }
 
     /** A session with the host-wide grants, for tests and tools that drive the ABI directly. */

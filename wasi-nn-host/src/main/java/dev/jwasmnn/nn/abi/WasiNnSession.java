@@ -6,6 +6,7 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.InvalidException;
 import dev.jwasmnn.guest.HostExtension;
+import dev.jwasmnn.nn.ComputeSlots;
 import dev.jwasmnn.nn.DirectBufferPool;
 import dev.jwasmnn.nn.ExecutionTarget;
 import dev.jwasmnn.nn.GraphEncoding;
@@ -58,7 +59,9 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
     private volatile boolean cancelled;
     private volatile boolean closed;
     private String lastError;
+    private final ComputeSlots computeSlots;
     private long computeNanos;
+    private long computeWaitNanos;
     private int computeCount;
 
     /**
@@ -86,8 +89,10 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
         }
     }
 
-    WasiNnSession(WasiNnConfig config, TensorTypeResolver types, DirectBufferPool stagingPool) {
+    WasiNnSession(WasiNnConfig config, TensorTypeResolver types, DirectBufferPool stagingPool,
+            ComputeSlots computeSlots) {
         this.config = config;
+        this.computeSlots = computeSlots;
         this.types = types;
         this.stagingPool = stagingPool;
         this.graphs = new HandleTable<>("graph", config.maxGraphs());
@@ -109,6 +114,11 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
     @Override
     public long computeNanos() {
         return computeNanos;
+    }
+
+    @Override
+    public long computeWaitNanos() {
+        return computeWaitNanos;
     }
 
     public int computeCount() {
@@ -272,6 +282,10 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
         while (end > 0 && raw[end - 1] == 0) {
             end--;
         }
+        if (isAscii(raw, end)) {
+            // The usual name; a strict decoder per call is a measurable part of a cold request.
+            return new String(raw, 0, end, StandardCharsets.US_ASCII);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -281,6 +295,15 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
         } catch (CharacterCodingException e) {
             throw WasiNnException.invalidArgument("graph name is not valid UTF-8");
         }
+    }
+
+    private static boolean isAscii(byte[] bytes, int end) {
+        for (int i = 0; i < end; i++) {
+            if (bytes[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Hands the guest a handle for {@code graph}; on any failure the reference is released. */
@@ -389,12 +412,33 @@ public final class WasiNnSession implements HostExtension.Session, dev.jwasmnn.g
 
     private void compute(int ctx) {
         ContextEntry entry = contexts.get(ctx);
+        try (ComputeSlots.Slot slot = takeTurn()) {
+            long start = System.nanoTime();
+            try {
+                entry.context().compute();
+            } finally {
+                computeNanos += System.nanoTime() - start;
+                computeCount++;
+            }
+        }
+    }
+
+    /**
+     * Waits for this run's turn to compute, if its grants say whose turn it is. The deadline (or
+     * a cancelling caller) interrupts the wait; the guest then stops as it would in a compute.
+     */
+    private ComputeSlots.Slot takeTurn() {
+        if (computeSlots == null) {
+            return null;
+        }
         long start = System.nanoTime();
         try {
-            entry.context().compute();
+            return computeSlots.enter();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChicoryInterruptedException("guest stopped while waiting for its turn to compute");
         } finally {
-            computeNanos += System.nanoTime() - start;
-            computeCount++;
+            computeWaitNanos += System.nanoTime() - start;
         }
     }
 

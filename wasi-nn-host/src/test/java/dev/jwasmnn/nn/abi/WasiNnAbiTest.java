@@ -238,6 +238,15 @@ class WasiNnAbiTest {
         }
 
         @Test
+        void aNonAsciiNameIsReadAsUtf8() {
+            try (NnProbe p = new NnProbe(nn)) {
+                byte[] name = "modèle-ü".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(p.call("load_by_name", p.put(name), name.length, p.outSlot())).isEqualTo(NOT_FOUND);
+                assertThat(p.session().lastError()).contains("no graph named 'modèle-ü'");
+            }
+        }
+
+        @Test
         void namesAreCheckedBeforeLookup() {
             try (NnProbe p = new NnProbe(nn)) {
                 int out = p.outSlot();
