@@ -1,6 +1,5 @@
 package dev.jwasmnn.server;
 
-import dev.jwasmnn.store.config.ModelConfig;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -118,16 +117,6 @@ final class AdmissionQueue {
             slotFree.signal();
         } finally {
             lock.unlock();
-        }
-    }
-
-    private volatile ModelConfig sizedFor;
-
-    /** Takes the limits of {@code config} unless they were taken from it already. */
-    void resizeFor(ModelConfig config) {
-        if (sizedFor != config) {
-            resize(config.inFlight(), config.maxQueue());
-            sizedFor = config;
         }
     }
 

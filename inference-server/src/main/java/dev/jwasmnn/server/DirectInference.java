@@ -86,20 +86,24 @@ final class DirectInference implements AutoCloseable {
     /**
      * Computes {@code inputs} on the version's graph and hands the outputs to {@code finish}, on
      * the compute's thread while they are alive; returns what it makes of them. Only the compute
-     * waits for a turn at {@code slots}: the inputs are copied in before, and the outputs read
-     * after, while other requests compute.
+     * holds a turn at {@code slots}: the inputs are copied in before it and the outputs read after
+     * it, so the next request's compute can start the moment this one's ends. A long compute's
+     * thread waits for the turn itself (measured: handing over a turn to a waiting compute thread
+     * leaves the model idle for less than handing it to the request's thread first); a request
+     * that gives up meanwhile interrupts that wait ({@link TurnWait}).
      */
     <T> T run(ModelVersion version, ComputeSlots slots, List<Tensor> inputs, long deadlineNanos,
             RequestTimings timings, java.util.function.Function<List<Tensor>, T> finish) {
         Graph graph = version.graph().graph();
         AtomicLong average = averageComputeNanos.computeIfAbsent(version, v -> new AtomicLong(-1));
         ExecutionContext ctx = graph.newContext();
+        TurnWait wait = new TurnWait();
         Callable<T> work = () -> {
             try (ctx) {
                 for (int i = 0; i < inputs.size(); i++) {
                     ctx.setInput(i, inputs.get(i));
                 }
-                try (ComputeSlots.Slot turn = takeTurn(slots, deadlineNanos, timings)) {
+                try (ComputeSlots.Slot turn = wait.take(slots, deadlineNanos, timings)) {
                     long start = System.nanoTime();
                     ctx.compute();
                     timings.computeNanos = System.nanoTime() - start;
@@ -131,12 +135,14 @@ final class DirectInference implements AutoCloseable {
             return task.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             ctx.cancel();
-            if (awaitQuietly(task) instanceof HttpProblem problem) {
-                throw problem; // it never computed: the deadline passed while it waited for its turn
-            }
-            throw HttpProblem.deadline("the request's deadline passed during inference");
+            wait.abandon();
+            awaitQuietly(task);
+            throw HttpProblem.deadline(wait.missedTurn()
+                    ? "the request's deadline passed while it waited for its turn to compute"
+                    : "the request's deadline passed during inference");
         } catch (InterruptedException e) {
             ctx.cancel();
+            wait.abandon();
             awaitQuietly(task);
             Thread.currentThread().interrupt();
             throw new HttpProblem(499, "the client closed the connection");
@@ -152,7 +158,7 @@ final class DirectInference implements AutoCloseable {
                 throw step;
             }
             if (cause instanceof HttpProblem problem) {
-                throw problem; // the deadline passed while it waited for its turn
+                throw problem;
             }
             System.getLogger(DirectInference.class.getName()).log(System.Logger.Level.ERROR,
                     "inference on " + version + " failed", cause);
@@ -160,22 +166,76 @@ final class DirectInference implements AutoCloseable {
         }
     }
 
-    /** Waits for the model's next free compute slot; the wait counts as queueing. */
-    private static ComputeSlots.Slot takeTurn(ComputeSlots slots, long deadlineNanos, RequestTimings timings) {
-        long start = System.nanoTime();
-        ComputeSlots.Slot turn;
-        try {
-            turn = slots.enter(deadlineNanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HttpProblem(499, "the request was cancelled while it waited for its turn to compute");
-        } finally {
-            timings.queueNanos += System.nanoTime() - start;
+    /**
+     * One request's wait for its turn, which the request can abandon from its own thread: exactly
+     * one side wins the handshake, so either the waiter is interrupted (and holds no slot), or it
+     * already has its slot and the cancelled context ends the compute.
+     */
+    private static final class TurnWait {
+        private final java.util.concurrent.atomic.AtomicReference<Thread> waiter =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        private volatile boolean abandoned;
+        private volatile boolean missedTurn;
+
+        /** Whether the wait ended without a turn (deadline or abandoned). */
+        boolean missedTurn() {
+            return missedTurn;
         }
-        if (turn == null) {
+
+        /** Waits for the model's next free compute slot; the wait counts as queueing. */
+        ComputeSlots.Slot take(ComputeSlots slots, long deadlineNanos, RequestTimings timings) {
+            long start = System.nanoTime();
+            ComputeSlots.Slot turn = null;
+            boolean interrupted = false;
+            waiter.set(Thread.currentThread());
+            try {
+                if (!abandoned) {
+                    turn = slots.enter(deadlineNanos);
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } finally {
+                timings.queueNanos += System.nanoTime() - start;
+            }
+            if (waiter.getAndSet(null) == null) {
+                // abandon() won: it interrupts this thread, now or in a moment; take that interrupt
+                // here rather than let it land in the pool thread's next task, and give back a slot.
+                if (!interrupted) {
+                    awaitInterrupt();
+                }
+                if (turn != null) {
+                    turn.close();
+                    turn = null;
+                }
+            } else if (interrupted) {
+                Thread.currentThread().interrupt(); // not ours (the server is stopping): keep it
+            }
+            if (turn != null) {
+                return turn;
+            }
+            missedTurn = true;
+            if (abandoned || interrupted) {
+                throw new HttpProblem(499, "the request was cancelled while it waited for its turn to compute");
+            }
             throw HttpProblem.deadline("the request's deadline passed while it waited for its turn to compute");
         }
-        return turn;
+
+        /** Called by the request's thread when it gives up. */
+        void abandon() {
+            abandoned = true;
+            Thread t = waiter.getAndSet(null);
+            if (t != null) {
+                t.interrupt();
+            }
+        }
+
+        private static void awaitInterrupt() {
+            // abandon() clears the waiter before it interrupts, so the interrupt follows at once.
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+            while (!Thread.interrupted() && System.nanoTime() - until < 0) {
+                Thread.onSpinWait();
+            }
+        }
     }
 
     private static <T> T inline(Callable<T> work) {
@@ -204,14 +264,9 @@ final class DirectInference implements AutoCloseable {
         return n;
     }
 
-    /**
-     * Waits for a cancelled compute so its context is closed before the request ends.
-     *
-     * @return what the compute failed with, or null if it completed
-     */
-    private static Throwable awaitQuietly(Future<?> task) {
+    /** Waits for a cancelled compute so its context is closed before the request ends. */
+    private static void awaitQuietly(Future<?> task) {
         boolean interrupted = false;
-        Throwable failure = null;
         while (true) {
             try {
                 task.get();
@@ -219,15 +274,14 @@ final class DirectInference implements AutoCloseable {
             } catch (InterruptedException e) {
                 interrupted = true;
             } catch (ExecutionException e) {
-                failure = e.getCause();
                 break;
             }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        return failure;
     }
+
 
 
     @Override

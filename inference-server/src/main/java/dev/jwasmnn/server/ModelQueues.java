@@ -11,8 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * being served.
  */
 final class ModelQueues {
-    private final Map<String, AdmissionQueue> queues = new ConcurrentHashMap<>();
-    private final Map<String, Turns> turns = new ConcurrentHashMap<>();
+    private final Map<String, Limits> limits = new ConcurrentHashMap<>();
     private final ServerMetrics metrics;
 
     ModelQueues(ServerMetrics metrics) {
@@ -20,36 +19,42 @@ final class ModelQueues {
     }
 
     AdmissionQueue of(String model, ModelConfig config) {
-        AdmissionQueue q = queues.get(model);
-        if (q == null) {
-            q = queues.computeIfAbsent(model, m -> {
-                AdmissionQueue created = new AdmissionQueue(config.inFlight(), config.maxQueue());
-                metrics.registerQueueGauges(m, created::running, created::waiting);
-                return created;
-            });
-        }
-        // Once per served config, not per request: resizing takes the queue's lock.
-        q.resizeFor(config);
-        return q;
+        return limits(model, config).queue;
     }
 
     /** Whose turn it is to compute on {@code model}. */
     ComputeSlots computeSlots(String model, ModelConfig config) {
-        Turns t = turns.computeIfAbsent(model, m -> new Turns(new ComputeSlots(config.concurrency())));
-        t.resizeFor(config);
-        return t.slots;
+        return limits(model, config).slots;
     }
 
-    private static final class Turns {
+    private Limits limits(String model, ModelConfig config) {
+        Limits l = limits.get(model);
+        if (l == null) {
+            l = limits.computeIfAbsent(model, m -> {
+                Limits created = new Limits(new AdmissionQueue(config.inFlight(), config.maxQueue()),
+                        new ComputeSlots(config.concurrency()));
+                metrics.registerQueueGauges(m, created.queue::running, created.queue::waiting, created.slots::busy);
+                return created;
+            });
+        }
+        // Once per served config, not per request: resizing takes the locks.
+        l.resizeFor(config);
+        return l;
+    }
+
+    private static final class Limits {
+        final AdmissionQueue queue;
         final ComputeSlots slots;
         private volatile ModelConfig sizedFor;
 
-        Turns(ComputeSlots slots) {
+        Limits(AdmissionQueue queue, ComputeSlots slots) {
+            this.queue = queue;
             this.slots = slots;
         }
 
         void resizeFor(ModelConfig config) {
             if (sizedFor != config) {
+                queue.resize(config.inFlight(), config.maxQueue());
                 slots.resize(config.concurrency());
                 sizedFor = config;
             }

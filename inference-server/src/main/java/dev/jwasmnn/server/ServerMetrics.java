@@ -64,12 +64,16 @@ final class ServerMetrics {
      * keeps the first gauge per name and tags, so the gauges read through a table that the
      * latest queue of that model (this server's, after a restart in the same JVM) replaces.
      */
-    void registerQueueGauges(String model, Supplier<Integer> running, Supplier<Integer> waiting) {
-        QUEUE_READINGS.put(model, new Supplier[] {running, waiting});
+    void registerQueueGauges(String model, Supplier<Integer> inFlight, Supplier<Integer> waiting,
+            Supplier<Integer> computing) {
+        QUEUE_READINGS.put(model, new Supplier[] {inFlight, waiting, computing});
         registry.getOrCreate(Gauge.builder("jwasmnn.inflight", () -> reading(model, 0))
-                .description("Requests of the model running now").tags(Metrics.tags("model", model)));
+                .description("Requests of the model in flight now (computing or getting ready)")
+                .tags(Metrics.tags("model", model)));
         registry.getOrCreate(Gauge.builder("jwasmnn.queue.depth", () -> reading(model, 1))
-                .description("Requests of the model waiting for a slot").tags(Metrics.tags("model", model)));
+                .description("Requests of the model waiting for a place in flight").tags(Metrics.tags("model", model)));
+        registry.getOrCreate(Gauge.builder("jwasmnn.computing", () -> reading(model, 2))
+                .description("Computes of the model running now").tags(Metrics.tags("model", model)));
     }
 
     private static final Map<String, Supplier<Integer>[]> QUEUE_READINGS = new ConcurrentHashMap<>();

@@ -262,23 +262,25 @@ class InferenceServerTest {
         String[] raw = {"Inference-Header-Content-Length", "0"};
         CompletableFuture<HttpResponse<byte[]>> computing =
                 CompletableFuture.supplyAsync(() -> t.post("/v2/models/slow-turns/infer", slowBatch(512), raw));
-        awaitInflight("slow-turns", 1);
+        awaitComputing("slow-turns", 1); // holds the one compute slot until its deadline (1 s)
         // Admitted beside it (in_flight 2), but it must wait for the one compute slot.
         long start = System.nanoTime();
         CompletableFuture<HttpResponse<byte[]>> waiting = CompletableFuture.supplyAsync(() ->
                 t.post("/v2/models/slow-turns/infer", slowBatch(1), "Inference-Header-Content-Length", "0",
-                        "X-Request-Timeout", "300ms"));
+                        "X-Request-Timeout", "400ms"));
         awaitInflight("slow-turns", 2);
         awaitQueued("slow-turns", 0); // in flight, not queued
+        awaitMetric("jwasmnn_computing{model=\"slow-turns\"", 1); // still one compute at a time
         // Both places taken and no queue: refused at once.
         assertError(t.post("/v2/models/slow-turns/infer", slowBatch(1), raw), 503, "max_queue 0");
         HttpResponse<byte[]> late = waiting.get(10, TimeUnit.SECONDS);
         long lateMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        // One row computes in milliseconds: a 504 after ~300 ms means it never got a turn.
+        // One row computes in milliseconds: a 504 after ~400 ms means it never got a turn.
         assertError(late, 504, "its turn to compute");
-        assertThat(lateMillis).isBetween(250L, 1400L);
+        assertThat(lateMillis).isBetween(350L, 2000L);
         assertError(computing.get(10, TimeUnit.SECONDS), 504, "deadline");
         awaitInflight("slow-turns", 0);
+        awaitComputing("slow-turns", 0);
         HttpResponse<byte[]> after = t.post("/v2/models/slow-turns/infer", slowBatch(1), raw);
         assertThat(after.statusCode()).as("the slot and both places are free again: " + text(after)).isEqualTo(200);
     }
@@ -324,6 +326,10 @@ class InferenceServerTest {
 
     private static void awaitInflight(String model, int n) throws InterruptedException {
         awaitMetric("jwasmnn_inflight{model=\"" + model + "\"", n);
+    }
+
+    private static void awaitComputing(String model, int n) throws InterruptedException {
+        awaitMetric("jwasmnn_computing{model=\"" + model + "\"", n);
     }
 
     private static void awaitQueued(String model, int n) throws InterruptedException {

@@ -66,7 +66,13 @@ class LoadUnloadMemoryTest {
                 // Warm-up may cache some native memory, but not a model's worth per cycle: loads on
                 // ever-new threads once left 550 MiB behind after 20 cycles, spread over glibc arenas.
                 assertThat(before).as(figures).isLessThanOrEqualTo(loadedRss + (128L << 20));
-                assertThat((double) after).as(figures).isLessThanOrEqualTo(before * 1.10);
+                // After unloads, RSS settles at either of two levels about 50 MiB apart (glibc keeps
+                // or returns a block it cannot always trim): 137-192 MiB over runs of this very code,
+                // either before or after the 100 cycles. So the bound is 10 % over the baseline or
+                // 32 MiB over one loaded model, whichever is higher; a session left behind per cycle
+                // (14 MiB of weights alone) would pass both by gigabytes.
+                assertThat((double) after).as(figures)
+                        .isLessThanOrEqualTo(Math.max(before * 1.10, loadedRss + (32L << 20)));
             } else {
                 // libtorch's RSS climbs for the first ~120 cycles and then stays flat (measured over
                 // 300 cycles: 280 MiB after one load, 490-505 MiB from cycle 120 to 300), so a 10%

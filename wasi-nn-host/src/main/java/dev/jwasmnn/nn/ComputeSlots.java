@@ -46,6 +46,9 @@ public final class ComputeSlots {
     private Slot enter(long deadlineNanos, boolean timed) throws InterruptedException {
         lock.lockInterruptibly();
         try {
+            if (timed && deadlineNanos - System.nanoTime() <= 0) {
+                return null; // a compute past its deadline would only be cancelled
+            }
             if (busy < slots && waiting == 0) {
                 busy++;
                 return new Held();
@@ -62,6 +65,9 @@ public final class ComputeSlots {
                         return null;
                     }
                     free.awaitNanos(left);
+                }
+                if (timed && deadlineNanos - System.nanoTime() <= 0) {
+                    return null; // woke for a free slot just too late: leave it to the next waiter
                 }
                 busy++;
                 return new Held();
@@ -82,6 +88,9 @@ public final class ComputeSlots {
         check(newSlots);
         lock.lock();
         try {
+            if (newSlots == slots) {
+                return;
+            }
             slots = newSlots;
             free.signalAll();
         } finally {
@@ -135,7 +144,10 @@ public final class ComputeSlots {
                 if (!closed) {
                     closed = true;
                     busy--;
-                    free.signal();
+                    if (busy < slots) {
+                        // Only a free slot wakes the first waiter (after a lowered limit, none is free yet).
+                        free.signal();
+                    }
                 }
             } finally {
                 lock.unlock();

@@ -84,7 +84,10 @@ class ComputeTurnsTest {
     void aDeadlineWhileWaitingForATurnStopsTheGuestAndTakesNoSlot() throws Exception {
         ComputeSlots slots = new ComputeSlots(1);
         try (ComputeSlots.Slot held = slots.enter()) {
-            GuestResult r = runner.run(rawInfer, tiny(slots, Duration.ofMillis(300)));
+            CompletableFuture<GuestResult> run =
+                    CompletableFuture.supplyAsync(() -> runner.run(rawInfer, tiny(slots, Duration.ofSeconds(2))));
+            awaitWaiting(slots, 1); // it reached compute, so the deadline stops it while it waits
+            GuestResult r = run.get(20, TimeUnit.SECONDS);
             assertThat(r.outcome()).as(r.toString()).isEqualTo(GuestOutcome.DEADLINE_EXCEEDED);
             assertThat(slots.waiting()).isZero();
             assertThat(slots.busy()).as("only the test's slot").isEqualTo(1);

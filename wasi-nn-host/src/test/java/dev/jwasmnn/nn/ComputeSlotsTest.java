@@ -45,6 +45,16 @@ class ComputeSlotsTest {
     }
 
     @Test
+    void aDeadlineAlreadyPastGetsNoSlotEvenWhenOneIsFree() throws Exception {
+        ComputeSlots slots = new ComputeSlots(1);
+        assertThat(slots.enter(System.nanoTime() - 1)).isNull();
+        assertThat(slots.busy()).isZero();
+        try (ComputeSlots.Slot s = slots.enter(inMillis(1000))) {
+            assertThat(s).isNotNull();
+        }
+    }
+
+    @Test
     void closingTwiceFreesOneSlot() throws Exception {
         ComputeSlots slots = new ComputeSlots(1);
         ComputeSlots.Slot a = slots.enter();
