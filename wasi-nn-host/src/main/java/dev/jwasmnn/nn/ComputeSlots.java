@@ -98,15 +98,6 @@ public final class ComputeSlots {
         }
     }
 
-    public int slots() {
-        lock.lock();
-        try {
-            return slots;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Computes holding a slot now. */
     public int busy() {
         lock.lock();
