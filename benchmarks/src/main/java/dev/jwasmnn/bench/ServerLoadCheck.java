@@ -16,6 +16,15 @@ final class ServerLoadCheck {
 
     private ServerLoadCheck() {}
 
+    /**
+     * The answer's tensor bytes: the whole body from a guest, what follows the JSON header in the
+     * binary form (the protocol's answer to a raw request; one output here).
+     */
+    private static byte[] outputBytes(HttpResponse<byte[]> res) {
+        int header = res.headers().firstValue("inference-header-content-length").map(Integer::parseInt).orElse(0);
+        return java.util.Arrays.copyOfRange(res.body(), header, res.body().length);
+    }
+
     static void expect(String url, ServerLoadPath path, byte[] body, byte[] expected) throws Exception {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url))
                 .timeout(Duration.ofSeconds(30))
@@ -26,10 +35,10 @@ final class ServerLoadCheck {
             throw new IllegalStateException("POST " + url + " answered " + res.statusCode() + ": "
                     + new String(res.body(), StandardCharsets.UTF_8));
         }
-        float[] got = ServerLoadTiming.floats(res.body());
+        float[] got = ServerLoadTiming.floats(outputBytes(res));
         float[] want = ServerLoadTiming.floats(expected);
         if (got.length != want.length) {
-            throw new IllegalStateException("POST " + url + " answered " + res.body().length + " bytes, expected "
+            throw new IllegalStateException("POST " + url + " answered " + got.length * 4 + " output bytes, expected "
                     + expected.length);
         }
         for (int i = 0; i < want.length; i++) {

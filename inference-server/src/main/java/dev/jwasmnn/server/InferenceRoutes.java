@@ -17,16 +17,19 @@ import dev.jwasmnn.server.oip.ModelMetadataEncoder;
 import dev.jwasmnn.server.oip.OipException;
 import dev.jwasmnn.server.oip.OipJson;
 import dev.jwasmnn.store.ModelLease;
+import dev.jwasmnn.store.ModelState;
 import dev.jwasmnn.store.ModelStatus;
 import dev.jwasmnn.store.ModelStore;
 import dev.jwasmnn.store.ModelUnavailableException;
 import dev.jwasmnn.store.ModelVersion;
 import dev.jwasmnn.store.config.ModelNames;
 import dev.jwasmnn.util.Quantities;
+import io.helidon.common.buffers.DataReader;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -39,8 +42,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 
 /**
  * The data plane: {@code POST /v1/infer/<model>} (through the model's guest, or the Open
@@ -70,7 +75,7 @@ final class InferenceRoutes {
         this.store = store;
         this.guests = new GuestCall(runner);
         this.direct = direct;
-        this.queues = new ModelQueues(metrics);
+        this.queues = new ModelQueues(metrics, store::servingConfig);
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.serverReady = serverReady;
@@ -80,17 +85,31 @@ final class InferenceRoutes {
     void register(HttpRules rules) {
         rules.post("/v1/infer/{model}", (req, res) -> infer(req, res, Protocol.V1, -1))
                 .get("/v2", this::serverMetadata)
-                .get("/v2/health/live", (req, res) -> Http.status(res, 200))
-                .get("/v2/health/ready", (req, res) -> Http.status(res, serverReady.getAsBoolean() ? 200 : 503))
+                .get("/v2/health/live", (req, res) -> health(res, "live", true))
+                .head("/v2/health/live", (req, res) -> Http.status(res, 200))
+                .get("/v2/health/ready", (req, res) -> health(res, "ready", serverReady.getAsBoolean()))
+                .head("/v2/health/ready", (req, res) -> Http.status(res, serverReady.getAsBoolean() ? 200 : 400))
                 .get("/v2/models/{model}", (req, res) -> modelMetadata(req, res, -1))
                 .get("/v2/models/{model}/versions/{version}", (req, res) -> modelMetadata(req, res, version(req)))
                 .get("/v2/models/{model}/ready", (req, res) -> modelReady(req, res, -1))
+                .head("/v2/models/{model}/ready", (req, res) -> modelReady(req, res, -1))
                 .get("/v2/models/{model}/versions/{version}/ready", (req, res) -> modelReady(req, res, version(req)))
+                .head("/v2/models/{model}/versions/{version}/ready", (req, res) -> modelReady(req, res, version(req)))
                 .post("/v2/models/{model}/infer", (req, res) -> infer(req, res, Protocol.V2, -1))
                 .post("/v2/models/{model}/versions/{version}/infer", (req, res) -> infer(req, res, Protocol.V2, version(req)))
-                // A name with '/' in it (decoded from %2F) lands here rather than on a real endpoint.
-                .any("/v1/infer/*", InferenceRoutes::badPath)
-                .any("/v2/models/*", InferenceRoutes::badPath);
+                // Wrong methods, unknown sub-paths, and names with '/' in them (decoded from %2F).
+                .any("/v1/infer/*", InferenceRoutes::noSuchEndpoint)
+                .any("/v2/models/*", InferenceRoutes::noSuchEndpoint);
+    }
+
+    /**
+     * Health: the status is the answer (200 true, 400 false, as Triton answers), and the body says
+     * it too, {@code {"live": true}}, since KServe's own REST client reads the body.
+     */
+    private static void health(ServerResponse res, String what, boolean yes) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put(what, yes);
+        Http.json(res, yes ? 200 : 400, o.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private enum Protocol { V1, V2 }
@@ -143,6 +162,10 @@ final class InferenceRoutes {
         } catch (ModelUnavailableException e) {
             status = e.reason() == ModelUnavailableException.Reason.NOT_FOUND ? 404 : 503;
             error = e.getMessage();
+        } catch (CloseConnectionException | UncheckedIOException | DataReader.InsufficientDataAvailableException e) {
+            // The connection broke: the body never arrived whole, or the answer could not be written.
+            status = 499;
+            error = "the client closed the connection";
         } catch (RuntimeException e) {
             status = 500;
             // The details stay in the log: exception text can carry paths and internals.
@@ -152,7 +175,11 @@ final class InferenceRoutes {
         }
         if (error != null) {
             // Also for 499: nobody reads it, but Helidon insists every route answers.
-            Http.error(res, status, error);
+            try {
+                Http.error(res, status, error);
+            } catch (CloseConnectionException | UncheckedIOException e) {
+                // Gone before the error could be written: still counted and logged below.
+            }
         }
         // Label only models the store knows: client-chosen names would grow the metrics without end.
         String label = store.knows(model) ? model : "_unknown";
@@ -169,8 +196,33 @@ final class InferenceRoutes {
                     requestId, protocol == Protocol.V1 ? "v1" : "v2", ModelNames.isValid(model) ? model : "(invalid)",
                     versionLabel.isEmpty() ? "-" : versionLabel,
                     status, total / 1000, timings.readNanos / 1000, timings.queueNanos / 1000, timings.guestNanos / 1000,
-                    timings.computeNanos / 1000, bytesIn, bytesOut, error == null ? "" : " error=\"" + error + "\""));
+                    timings.computeNanos / 1000, bytesIn, bytesOut, error == null ? "" : " error=\"" + oneLine(error) + "\""));
         }
+    }
+
+    /**
+     * An error message as one access-log field: messages quote client-chosen names, which must not
+     * start a line of their own or close the quotes.
+     */
+    static String oneLine(String message) {
+        StringBuilder b = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.toString();
     }
 
     /** What went back to the client. */
@@ -398,9 +450,32 @@ final class InferenceRoutes {
         }
     }
 
-    private static void badPath(ServerRequest req, ServerResponse res) {
-        Http.error(res, 400, "no endpoint " + req.prologue().method().text() + " " + req.prologue().uriPath().rawPath()
-                + ": model names are " + ModelNames.RULE + ", and the protocol's paths are in docs/serving.md");
+    /** The protocol's paths under /v1/infer and /v2/models, with the methods each answers. */
+    private static final List<Map.Entry<Pattern, String>> ENDPOINTS = List.of(
+            Map.entry(Pattern.compile("/v1/infer/[^/]+"), "POST"),
+            Map.entry(Pattern.compile("/v2/models/[^/]+(/versions/[^/]+)?/infer"), "POST"),
+            Map.entry(Pattern.compile("/v2/models/[^/]+(/versions/[^/]+)?(/ready)?"), "GET, HEAD"));
+
+    /**
+     * A path no route took. A known endpoint asked with the wrong method gets 405 (with Allow);
+     * with the right method it can only be a name with an encoded '/' in it, which gets 400 and
+     * the naming rule; anything else is 404.
+     */
+    private static void noSuchEndpoint(ServerRequest req, ServerResponse res) {
+        String raw = req.prologue().uriPath().rawPath();
+        String method = req.prologue().method().text();
+        for (Map.Entry<Pattern, String> e : ENDPOINTS) {
+            if (e.getKey().matcher(raw).matches()) {
+                if (List.of(e.getValue().split(", ")).contains(method)) {
+                    Http.error(res, 400, "invalid model name in " + raw + ": model names are " + ModelNames.RULE);
+                } else {
+                    res.header(HeaderNames.ALLOW, e.getValue());
+                    Http.error(res, 405, "no endpoint " + method + " " + raw + ": it answers " + e.getValue());
+                }
+                return;
+            }
+        }
+        Http.error(res, 404, "no endpoint " + method + " " + raw + " (the protocol's endpoints are in docs/serving.md)");
     }
 
     private static void checkName(String model) {
@@ -415,7 +490,8 @@ final class InferenceRoutes {
         ObjectNode o = JSON.createObjectNode();
         o.put("name", "jwasm-nn");
         o.put("version", serverVersion);
-        o.putArray("extensions").add("binary_tensor_data").add("model_repository");
+        // Not model_repository: that API is on the admin listener, which clients of this port cannot reach.
+        o.putArray("extensions").add("binary_tensor_data");
         Http.json(res, 200, o.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
@@ -461,7 +537,12 @@ final class InferenceRoutes {
         };
     }
 
-    static boolean allReady(List<ModelStatus> statuses) {
-        return statuses.stream().allMatch(ModelStatus::ready);
+    /**
+     * Server readiness: no model failed to load (with no version left to serve). Models that are
+     * not loaded, because they were unloaded or never asked for, do not count (Triton's strict
+     * readiness does the same), and neither does a model's first load in progress.
+     */
+    static boolean noneFailed(List<ModelStatus> statuses) {
+        return statuses.stream().noneMatch(s -> s.state() == ModelState.FAILED);
     }
 }

@@ -81,9 +81,7 @@ public final class InferenceServer implements AutoCloseable {
     private WebServer listen(String version) {
         ServerMetrics metrics = ServerMetrics.global();
         InferenceRoutes inference = new InferenceRoutes(store, runner, direct, metrics, settings.accessLog(),
-                () -> startupDone.get() && InferenceRoutes.allReady(store.index().stream()
-                        .filter(s -> settings.startupModels().isEmpty() || settings.startupModels().contains(s.name()))
-                        .toList()),
+                () -> startupDone.get() && InferenceRoutes.noneFailed(store.index()),
                 version);
         AdminRoutes admin = new AdminRoutes(store, settings.adminToken(), settings.adminMaxBodyBytes());
         HttpRouting.Builder data = HttpRouting.builder();

@@ -1,7 +1,7 @@
 package dev.jwasmnn.server;
 
 import static dev.jwasmnn.server.TestServer.f32;
-import static dev.jwasmnn.server.TestServer.floats;
+import static dev.jwasmnn.server.TestServer.outputFloats;
 import static dev.jwasmnn.server.TestServer.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -72,15 +72,47 @@ class AdminApiTest {
                     .GET().build()).body());
             assertThat(status.get("state").asText()).isEqualTo("READY");
             assertThat(status.get("reason").asText()).contains("version 2");
-            assertThat(floats(t.post("/v2/models/tiny/infer", f32(1, 1, 1, 1), RAW).body())).containsExactly(3, 3, 3, 3);
+            assertThat(outputFloats(t.post("/v2/models/tiny/infer", f32(1, 1, 1, 1), RAW))).containsExactly(3, 3, 3, 3);
 
             assertThat(admin(t, "/v2/repository/models/tiny/unload", null).statusCode()).isEqualTo(200);
             assertThat(t.post("/v2/models/tiny/infer", f32(1, 1, 1, 1), RAW).statusCode()).isEqualTo(503);
             assertThat(t.get("/v2/models/tiny/ready").statusCode()).isEqualTo(400);
+            // An unloaded model is the operator's choice: the server stays ready for the others.
+            assertThat(t.get("/v2/health/ready").statusCode()).isEqualTo(200);
 
             Files.delete(repo.resolve("tiny/2/model.onnx"));
             assertThat(admin(t, "/v2/repository/models/tiny/load", null).statusCode()).isEqualTo(200);
-            assertThat(floats(t.post("/v2/models/tiny/infer", f32(1, 1, 1, 1), RAW).body())).containsExactly(3, 3, 3, 3);
+            assertThat(outputFloats(t.post("/v2/models/tiny/infer", f32(1, 1, 1, 1), RAW))).containsExactly(3, 3, 3, 3);
+        }
+    }
+
+    @Test
+    void aModelThatFailedToLoadKeepsTheServerUnreadyUntilItLoadsOrIsUnloaded(@TempDir Path repo) throws Exception {
+        Files.createDirectories(repo.resolve("broken/1"));
+        Files.writeString(repo.resolve("broken/1/model.onnx"), "not an onnx file");
+        try (TestServer t = new TestServer(repo, s -> s)) {
+            HttpResponse<byte[]> ready = t.get("/v2/health/ready");
+            assertThat(ready.statusCode()).as(text(ready)).isEqualTo(400);
+            assertThat(JSON.readTree(ready.body()).get("ready").asBoolean()).isFalse();
+            // The others serve meanwhile.
+            assertThat(outputFloats(t.post("/v2/models/tiny/infer", f32(1, 1, 1, 1), RAW))).containsExactly(3, 3, 3, 3);
+
+            HttpResponse<byte[]> unloaded = admin(t, "/v2/repository/models/broken/unload", null);
+            assertThat(unloaded.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(unloaded.body()).get("state").asText()).isEqualTo("UNAVAILABLE");
+            assertThat(t.get("/v2/health/ready").statusCode()).isEqualTo(200);
+
+            // A folder that appears later, with no watch, is not loaded and does not count.
+            Files.createDirectories(repo.resolve("later/1"));
+            Files.copy(repo.resolve("tiny/1/model.onnx"), repo.resolve("later/1/model.onnx"));
+            assertThat(t.get("/v2/health/ready").statusCode()).isEqualTo(200);
+
+            // A fixed model loaded through the API makes the server whole again either way.
+            Files.copy(repo.resolve("tiny/1/model.onnx"), repo.resolve("broken/1/model.onnx"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertThat(admin(t, "/v2/repository/models/broken/load", null).statusCode()).isEqualTo(200);
+            assertThat(t.get("/v2/health/ready").statusCode()).isEqualTo(200);
+            assertThat(t.get("/v2/models/broken/ready").statusCode()).isEqualTo(200);
         }
     }
 }

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jwasmnn.testing.TestAssets;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -168,11 +169,19 @@ class InferenceServerTest {
     }
 
     @Test
-    void v2RawSingleTensor() {
+    void v2RawSingleTensor() throws Exception {
         HttpResponse<byte[]> r = t.post("/v2/models/tiny/infer", f32(1f, 1f, 1f, 1f),
                 "Inference-Header-Content-Length", "0");
         assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
-        assertThat(floats(r.body())).containsExactly(3f, 3f, 3f, 3f);
+        // Triton's answer to a raw request: a JSON header naming the output, then its bytes.
+        assertThat(r.headers().firstValue("content-type")).contains("application/octet-stream");
+        int jsonLength = Integer.parseInt(r.headers().firstValue("inference-header-content-length").orElseThrow());
+        JsonNode y = JSON.readTree(Arrays.copyOf(r.body(), jsonLength)).get("outputs").get(0);
+        assertThat(y.get("name").asText()).isEqualTo("y");
+        assertThat(y.get("datatype").asText()).isEqualTo("FP32");
+        assertThat(y.get("shape").toString()).isEqualTo("[1,4]");
+        assertThat(r.body()).hasSize(jsonLength + 16);
+        assertThat(TestServer.outputFloats(r)).containsExactly(3f, 3f, 3f, 3f);
     }
 
     @Test
@@ -181,7 +190,7 @@ class InferenceServerTest {
         float[] expected = TestAssets.floats(TestAssets.model("mobilenet_v2.torch.f32"));
         HttpResponse<byte[]> r = t.post("/v2/models/mobilenet/infer", input, "Inference-Header-Content-Length", "0");
         assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
-        float[] got = floats(r.body());
+        float[] got = TestServer.outputFloats(r);
         assertThat(got).hasSize(expected.length);
         for (int i = 0; i < got.length; i++) {
             assertThat(got[i]).as("logit %d", i).isCloseTo(expected[i], within(1e-4f));
@@ -197,7 +206,8 @@ class InferenceServerTest {
         assertError(t.post("/v2/models/tiny/versions/7/infer", TINY_JSON), 404, "no version 7");
         assertError(t.post("/v1/infer/a..b", "x"), 400, "invalid model name");
         assertError(t.post("/v1/infer/a%2Fb", "x"), 400, "model names are");
-        assertError(t.post("/v2/models/a/b/infer", TINY_JSON), 400, "model names are");
+        assertError(t.post("/v2/models/a%2Fb/infer", TINY_JSON), 400, "model names are");
+        assertError(t.post("/v2/models/a/b/infer", TINY_JSON), 404, "no endpoint");
         assertError(t.post("/v3/nothing", "x"), 404, "no endpoint");
         assertError(t.post("/v2/models/tiny/versions/x/infer", TINY_JSON), 400, "version");
     }
@@ -215,6 +225,14 @@ class InferenceServerTest {
                 "{\"inputs\":[{\"name\":\"z\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}"),
                 400, "missing [x]", "unknown [z]");
         assertError(t.post("/v2/models/tiny/infer", TINY_JSON, "X-Request-Timeout", "soon"), 400, "X-Request-Timeout");
+        // Numbers that overflow once multiplied out are the client's mistake, not a server error.
+        assertError(t.post("/v2/models/tiny/infer", TINY_JSON, "X-Request-Timeout", "9999999999999999h"),
+                400, "X-Request-Timeout", "too long");
+        byte[] header = ("{\"inputs\":[{\"name\":\"x\",\"shape\":[2305843009213693952],\"datatype\":\"FP32\","
+                + "\"parameters\":{\"binary_data_size\":16}}]}").getBytes(StandardCharsets.UTF_8);
+        assertError(t.post("/v2/models/tiny/infer", concat(header, f32(1, 2, 3, 4)),
+                "Inference-Header-Content-Length", Integer.toString(header.length)),
+                400, "input 'x'", "too many elements");
     }
 
     @Test
@@ -349,13 +367,45 @@ class InferenceServerTest {
         throw new AssertionError("metric " + prefix + " never reached " + n);
     }
 
+    @Test
+    void unknownSubPathsAre404AndWrongMethods405() throws Exception {
+        // What Triton's clients ask for beyond the protocol's core: not here, and not a naming problem.
+        for (String path : new String[] {"/v2/models/tiny/config", "/v2/models/tiny/stats", "/v2/models/tiny/versions/1/x"}) {
+            HttpResponse<byte[]> r = t.get(path);
+            assertError(r, 404, "no endpoint GET " + path);
+            assertThat(json(r).get("error").asText()).doesNotContain("model names");
+        }
+        HttpResponse<byte[]> getInfer = t.get("/v2/models/tiny/infer");
+        assertError(getInfer, 405, "no endpoint GET /v2/models/tiny/infer");
+        assertThat(getInfer.headers().firstValue("allow")).contains("POST");
+        HttpResponse<byte[]> getGuest = t.get("/v1/infer/tiny-guest");
+        assertError(getGuest, 405);
+        assertThat(getGuest.headers().firstValue("allow")).contains("POST");
+        HttpResponse<byte[]> postMetadata = t.post("/v2/models/tiny/versions/1", TINY_JSON);
+        assertError(postMetadata, 405);
+        assertThat(postMetadata.headers().firstValue("allow")).contains("GET, HEAD");
+    }
+
     // ---- health, metadata, metrics ----
 
+    static HttpResponse<byte[]> head(String path) {
+        return t.send(HttpRequest.newBuilder(t.uri(path)).HEAD().build());
+    }
+
     @Test
-    void healthAndReadiness() {
-        assertThat(t.get("/v2/health/live").statusCode()).isEqualTo(200);
-        assertThat(t.get("/v2/health/ready").statusCode()).isEqualTo(200);
-        assertThat(t.get("/v2/health/live").body()).isEmpty();
+    void healthAndReadiness() throws Exception {
+        HttpResponse<byte[]> live = t.get("/v2/health/live");
+        assertThat(live.statusCode()).isEqualTo(200);
+        // The status is the answer; the body says it too, for KServe's REST client, which reads it.
+        assertThat(json(live).get("live").asBoolean()).isTrue();
+        HttpResponse<byte[]> ready = t.get("/v2/health/ready");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(json(ready).get("ready").asBoolean()).isTrue();
+        assertThat(head("/v2/health/live").statusCode()).isEqualTo(200);
+        assertThat(head("/v2/health/ready").statusCode()).isEqualTo(200);
+        assertThat(head("/v2/models/tiny/ready").statusCode()).isEqualTo(200);
+        assertThat(head("/v2/models/tiny/versions/1/ready").statusCode()).isEqualTo(200);
+        assertThat(head("/v2/models/nope/ready").statusCode()).isEqualTo(404);
         assertThat(t.get("/v2/models/tiny/ready").statusCode()).isEqualTo(200);
         assertThat(t.get("/v2/models/tiny/versions/1/ready").statusCode()).isEqualTo(200);
         assertThat(t.get("/v2/models/tiny/versions/2/ready").statusCode()).isEqualTo(404);
@@ -366,7 +416,9 @@ class InferenceServerTest {
     void serverAndModelMetadata() throws Exception {
         JsonNode server = json(t.get("/v2"));
         assertThat(server.get("name").asText()).isEqualTo("jwasm-nn");
-        assertThat(server.get("extensions").toString()).contains("binary_tensor_data");
+        assertThat(server.get("extensions").toString()).contains("binary_tensor_data")
+                // The repository API is on the admin listener, not here.
+                .doesNotContain("model_repository");
         JsonNode m = json(t.get("/v2/models/mobilenet"));
         assertThat(m.get("name").asText()).isEqualTo("mobilenet");
         assertThat(m.get("versions").toString()).isEqualTo("[\"1\"]");

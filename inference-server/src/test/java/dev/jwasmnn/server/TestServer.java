@@ -1,5 +1,7 @@
 package dev.jwasmnn.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jwasmnn.testing.TestAssets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
 /**
@@ -131,6 +134,33 @@ final class TestServer implements AutoCloseable {
 
     static float[] floats(byte[] raw) {
         return TestAssets.floats(raw);
+    }
+
+    /**
+     * Output {@code index}'s bytes from an answer in the binary tensor form (a JSON header of
+     * Inference-Header-Content-Length bytes, then each binary output's bytes in order), as a raw
+     * request gets it.
+     */
+    static byte[] binaryOutput(HttpResponse<byte[]> r, int index) {
+        int header = Integer.parseInt(r.headers().firstValue("inference-header-content-length")
+                .orElseThrow(() -> new AssertionError("no Inference-Header-Content-Length: " + r.statusCode() + " "
+                        + text(r))));
+        try {
+            JsonNode outputs = new ObjectMapper().readTree(Arrays.copyOf(r.body(), header)).get("outputs");
+            int offset = header;
+            for (int i = 0; i < index; i++) {
+                offset += outputs.get(i).get("parameters").get("binary_data_size").asInt();
+            }
+            int size = outputs.get(index).get("parameters").get("binary_data_size").asInt();
+            return Arrays.copyOfRange(r.body(), offset, offset + size);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The first output of a binary-form answer as FP32 values. */
+    static float[] outputFloats(HttpResponse<byte[]> r) {
+        return floats(binaryOutput(r, 0));
     }
 
     @Override

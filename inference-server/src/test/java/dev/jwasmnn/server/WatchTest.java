@@ -31,7 +31,7 @@ class WatchTest {
             Files.createDirectories(v2);
             Files.copy(TestAssets.model("tiny_b.onnx"), v2.resolve("model.onnx"));
             Files.move(v2, repo.resolve("watched/2"), StandardCopyOption.ATOMIC_MOVE);
-            await(() -> TestServer.floats(t.post("/v2/models/watched/infer", TestServer.f32(1, 1, 1, 1), RAW).body())[0] == 2f);
+            await(() -> TestServer.outputFloats(t.post("/v2/models/watched/infer", TestServer.f32(1, 1, 1, 1), RAW))[0] == 2f);
 
             try (Stream<Path> files = Files.walk(repo.resolve("watched"))) {
                 for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {

@@ -252,6 +252,19 @@ public final class ModelStore implements AutoCloseable {
         throw new ModelUnavailableException(Reason.NOT_FOUND, "unknown model '" + model + "'");
     }
 
+    /**
+     * The config of {@code model}'s current load (every version of one load shares it), or empty
+     * while it serves nothing. A request on an older version, still draining, sees the new one.
+     */
+    public Optional<ModelConfig> servingConfig(String model) {
+        ServedModel m = models.get(model);
+        if (m == null) {
+            return Optional.empty();
+        }
+        var versions = m.snapshot().versions();
+        return versions.isEmpty() ? Optional.empty() : Optional.of(versions.lastEntry().getValue().config());
+    }
+
     /** Versions being served, newest last (for metadata). */
     public List<ModelVersion> servedVersions(String model) {
         ServedModel m = models.get(model);

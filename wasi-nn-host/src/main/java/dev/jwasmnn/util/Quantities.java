@@ -35,20 +35,34 @@ public final class Quantities {
         return n << shift;
     }
 
-    /** A positive duration. */
+    /**
+     * The longest duration accepted: anything longer is a typo, and every duration must still fit
+     * in the nanoseconds deadlines are counted in.
+     */
+    public static final Duration MAX_DURATION = Duration.ofDays(365);
+
+    /** A positive duration, at most {@link #MAX_DURATION}. */
     public static Duration parseDuration(String value) {
         Matcher m = DURATION.matcher(value.trim());
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + value + "' is not a duration (examples: 500ms, 30s, 10m, 1h)");
         }
-        long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2).toLowerCase(Locale.ROOT);
-        Duration d = switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofSeconds(n);
-        };
+        Duration d;
+        try {
+            long n = Long.parseLong(m.group(1));
+            d = switch (unit) {
+                case "ms" -> Duration.ofMillis(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofSeconds(n);
+            };
+        } catch (NumberFormatException | ArithmeticException e) {
+            d = null;
+        }
+        if (d == null || d.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("'" + value + "' is too long: durations are at most 365 days");
+        }
         if (d.isZero()) {
             throw new IllegalArgumentException("a duration must be positive, got '" + value + "'");
         }

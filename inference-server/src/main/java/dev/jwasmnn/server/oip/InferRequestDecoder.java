@@ -338,13 +338,14 @@ public final class InferRequestDecoder {
                             "input '%s': shape %s has a negative dimension", in.name, OipJson.shapeString(in.shape));
                 }
             }
+            in.type = OipDatatype.parse(in.datatype, in.name).tensorType();
             try {
-                Tensor.elementCount(in.shape);
-            } catch (WasiNnException e) {
+                // Bytes, not only elements: a count that fits can still overflow once multiplied by the element size.
+                Tensor.byteLength(in.type, in.shape);
+            } catch (WasiNnException | ArithmeticException e) {
                 throw OipException.badRequest(
                         "input '%s': shape %s has too many elements", in.name, OipJson.shapeString(in.shape));
             }
-            in.type = OipDatatype.parse(in.datatype, in.name).tensorType();
         }
 
         private void finish(PendingInput in) throws IOException {

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 
-/** Encodes an inference response: plain JSON, JSON plus binary outputs, or a raw output. */
+/** Encodes an inference response: plain JSON, or JSON plus binary outputs. */
 public final class InferResponseEncoder {
     private InferResponseEncoder() {}
 
@@ -31,10 +31,8 @@ public final class InferResponseEncoder {
             throw new IllegalArgumentException(
                     "model declares " + outputSpecs.size() + " outputs but " + outputs.size() + " were computed");
         }
-        if (request.raw() && outputs.size() == 1) {
-            return new EncodedResponse(List.of(outputs.get(0).data()), OipJson.CONTENT_TYPE_BINARY, OptionalInt.of(0));
-        }
-
+        // A raw request gets Triton's answer to it: every output binary, after a JSON header that
+        // names them (so a client still learns the shape a dynamic dimension took).
         // Which outputs, in which order, and which of them travel as binary.
         int count = request.outputs().isEmpty() ? outputs.size() : request.outputs().size();
         int[] selected = new int[count];

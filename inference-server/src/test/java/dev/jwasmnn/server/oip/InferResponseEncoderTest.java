@@ -129,15 +129,26 @@ class InferResponseEncoderTest {
     }
 
     @Test
-    void rawRequestWithOneOutputGetsRawBytes() {
+    void rawRequestWithOneOutputGetsTritonsBinaryForm() throws IOException {
+        // What Triton answers a raw request, and what KServe's client parses: a JSON header that
+        // names the output and gives the shape it took, then its bytes.
         InferRequest raw = InferRequestDecoder.decode(floats(1, 2), OptionalInt.of(0), List.of(spec("in", TensorType.F32, 2)));
         Tensor out = tensor(TensorType.I32, new long[] {2}, ints(5, 6));
 
-        EncodedResponse r = InferResponseEncoder.encode("m", null, raw, List.of(spec("y", TensorType.I32, 2)), List.of(out));
+        EncodedResponse r = InferResponseEncoder.encode("m", "1", raw, List.of(spec("y", TensorType.I32, -1)), List.of(out));
 
         assertThat(r.contentType()).isEqualTo("application/octet-stream");
-        assertThat(r.inferenceHeaderLength()).hasValue(0);
-        assertThat(r.toByteArray()).isEqualTo(ints(5, 6));
+        int headerLength = r.inferenceHeaderLength().orElseThrow();
+        assertThat(headerLength).isPositive();
+        byte[] body = r.toByteArray();
+        JsonNode header = parse(Arrays.copyOf(body, headerLength));
+        assertThat(header.get("model_name").asText()).isEqualTo("m");
+        JsonNode y = header.get("outputs").get(0);
+        assertThat(y.get("name").asText()).isEqualTo("y");
+        assertThat(y.get("datatype").asText()).isEqualTo("INT32");
+        assertThat(y.get("shape").toString()).isEqualTo("[2]");
+        assertThat(y.get("parameters").get("binary_data_size").asInt()).isEqualTo(8);
+        assertThat(Arrays.copyOfRange(body, headerLength, body.length)).isEqualTo(ints(5, 6));
     }
 
     @Test

@@ -120,6 +120,11 @@ class ModelConfigLoaderTest {
                 .hasMessageContaining("key 'concurrency'").hasMessageContaining("whole number");
         assertThatThrownBy(() -> parse("deadline: soon"))
                 .hasMessageContaining("key 'deadline'").hasMessageContaining("not a duration");
+        // Would overflow the nanoseconds deadlines are counted in, and fail every request.
+        assertThatThrownBy(() -> parse("deadline: 9999999999"))
+                .hasMessageContaining("key 'deadline'").hasMessageContaining("at most 365 days");
+        assertThatThrownBy(() -> parse("drain_timeout: 99999999999999999999h"))
+                .hasMessageContaining("key 'drain_timeout'").hasMessageContaining("at most 365 days");
         assertThatThrownBy(() -> parse("guest: {memory: 1t}"))
                 .hasMessageContaining("key 'guest.memory'");
         assertThatThrownBy(() -> parse("guest: {module: ../../etc/passwd}"))
