@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 /** {@code jwasm-nn deploy}: uploads a model version, guest or config through the admin API. */
 @Command(
         name = "deploy",
-        mixinStandardHelpOptions = true,
+        // Not mixinStandardHelpOptions: its -V/--version would clash with --version N, and picocli
+        // then drops the whole mixin, --help included.
         sortOptions = false,
         description = {
             "Upload a new version of a model (its model file and/or its guest) and/or its config.yaml",
@@ -39,6 +40,9 @@ final class DeployCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     ModelsCommand.Connection connection = new ModelsCommand.Connection();
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     @Option(names = "--model", required = true, paramLabel = "NAME", description = "The model to deploy to.")
     String model;

@@ -138,5 +138,11 @@ class RunCommandTest {
         cli.setOut(new PrintWriter(out, true));
         assertThat(cli.execute("run", "--help")).isZero();
         assertThat(out.toString()).contains("--nn-preload").contains("NAME:ENCODING:TARGET:PATH");
+        // deploy has its own --version N: its help must still work, without --model.
+        StringWriter deployOut = new StringWriter();
+        var deploy = Main.commandLine();
+        deploy.setOut(new PrintWriter(deployOut, true));
+        assertThat(deploy.execute("deploy", "--help")).isZero();
+        assertThat(deployOut.toString()).contains("--model=NAME").contains("--version=N");
     }
 }
