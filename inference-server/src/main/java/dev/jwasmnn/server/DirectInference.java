@@ -8,7 +8,7 @@ import dev.jwasmnn.nn.TensorSpec;
 import dev.jwasmnn.nn.WasiNnException;
 import dev.jwasmnn.preprocess.spi.StepException;
 import dev.jwasmnn.nn.spi.ExecutionContext;
-import dev.jwasmnn.nn.spi.Graph;
+import dev.jwasmnn.nn.registry.SharedGraph;
 import dev.jwasmnn.server.oip.EncodedResponse;
 import dev.jwasmnn.server.oip.InferRequest;
 import dev.jwasmnn.server.oip.InferResponseEncoder;
@@ -94,28 +94,47 @@ final class DirectInference implements AutoCloseable {
      */
     <T> T run(ModelVersion version, ComputeSlots slots, List<Tensor> inputs, long deadlineNanos,
             RequestTimings timings, java.util.function.Function<List<Tensor>, T> finish) {
-        Graph graph = version.graph().graph();
+        SharedGraph shared = version.graph();
+        // The compute holds the graph itself: a request that gives up (deadline, hang-up) answers at
+        // once and closes its lease, while a compute the backend cannot stop (a libtorch forward
+        // pass) runs to its end on a graph that is still open, its context and turn its own.
+        if (!shared.tryRetain()) {
+            throw new HttpProblem(503, "model '" + version.model() + "' version " + version.version() + " was unloaded");
+        }
+        ExecutionContext ctx;
+        try {
+            ctx = shared.graph().newContext();
+        } catch (RuntimeException e) {
+            shared.release();
+            throw e;
+        }
         AtomicLong average = averageComputeNanos.computeIfAbsent(version, v -> new AtomicLong(-1));
-        ExecutionContext ctx = graph.newContext();
         TurnWait wait = new TurnWait();
         Callable<T> work = () -> {
             try (ctx) {
                 for (int i = 0; i < inputs.size(); i++) {
                     ctx.setInput(i, inputs.get(i));
                 }
+                long computeNanos;
                 try (ComputeSlots.Slot turn = wait.take(slots, deadlineNanos, timings)) {
                     long start = System.nanoTime();
                     ctx.compute();
-                    timings.computeNanos = System.nanoTime() - start;
+                    computeNanos = System.nanoTime() - start;
                 }
                 long seen = average.get();
                 // Moving average over ~8 computes; the first one sets it.
-                average.set(seen < 0 ? timings.computeNanos : seen + (timings.computeNanos - seen) / 8);
+                average.set(seen < 0 ? computeNanos : seen + (computeNanos - seen) / 8);
+                if (wait.abandoned()) {
+                    return null; // nobody is waiting for the answer
+                }
+                timings.computeNanos = computeNanos;
                 List<Tensor> outputs = new ArrayList<>(ctx.outputCount());
                 for (int i = 0; i < ctx.outputCount(); i++) {
                     outputs.add(ctx.output(i));
                 }
                 return finish.apply(outputs);
+            } finally {
+                shared.release();
             }
         };
         long averageNanos = average.get();
@@ -128,6 +147,7 @@ final class DirectInference implements AutoCloseable {
             task = computeThreads.submit(work);
         } catch (RuntimeException e) {
             ctx.close();
+            shared.release();
             throw e;
         }
         try {
@@ -136,14 +156,16 @@ final class DirectInference implements AutoCloseable {
         } catch (TimeoutException e) {
             ctx.cancel();
             wait.abandon();
-            awaitQuietly(task);
+            // ONNX Runtime stops at once: give it that moment, so its context is closed before the
+            // answer. A compute that does not stop (libtorch) is left to end on its own: it owns
+            // its context, its turn and a hold on the graph.
+            awaitBriefly(task);
             throw HttpProblem.deadline(wait.missedTurn()
                     ? "the request's deadline passed while it waited for its turn to compute"
                     : "the request's deadline passed during inference");
         } catch (InterruptedException e) {
             ctx.cancel();
             wait.abandon();
-            awaitQuietly(task);
             Thread.currentThread().interrupt();
             throw new HttpProblem(499, "the client closed the connection");
         } catch (ExecutionException e) {
@@ -176,6 +198,11 @@ final class DirectInference implements AutoCloseable {
                 new java.util.concurrent.atomic.AtomicReference<>();
         private volatile boolean abandoned;
         private volatile boolean missedTurn;
+
+        /** Whether the request gave up on this compute. */
+        boolean abandoned() {
+            return abandoned;
+        }
 
         /** Whether the wait ended without a turn (deadline or abandoned). */
         boolean missedTurn() {
@@ -264,20 +291,16 @@ final class DirectInference implements AutoCloseable {
         return n;
     }
 
-    /** Waits for a cancelled compute so its context is closed before the request ends. */
-    private static void awaitQuietly(Future<?> task) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                task.get();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException e) {
-                break;
-            }
-        }
-        if (interrupted) {
+    /** How long a request that gave up waits for its cancelled compute to end. */
+    private static final long CANCEL_GRACE_MILLIS = 50;
+
+    /** Waits up to {@link #CANCEL_GRACE_MILLIS} for a cancelled compute to end. */
+    private static void awaitBriefly(Future<?> task) {
+        try {
+            task.get(CANCEL_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // Ended with the cancel's error, or still running on its own: either way not ours now.
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }

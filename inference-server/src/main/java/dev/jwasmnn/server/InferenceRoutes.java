@@ -25,9 +25,11 @@ import dev.jwasmnn.store.ModelVersion;
 import dev.jwasmnn.store.config.ModelNames;
 import dev.jwasmnn.util.Quantities;
 import io.helidon.common.buffers.DataReader;
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.RequestException;
+import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.HttpRules;
@@ -45,6 +47,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -119,8 +122,12 @@ final class InferenceRoutes {
     private void infer(ServerRequest req, ServerResponse res, Protocol protocol, long pinnedVersion) {
         RequestTimings timings = new RequestTimings();
         String model = req.path().pathParameters().get("model");
-        String requestId = requestId(req);
-        res.header(Http.REQUEST_ID, requestId);
+        // Set by the routing's filter; the same rule when this route runs without it.
+        String requestId = res.headers().first(Http.REQUEST_ID).orElse(null);
+        if (requestId == null) {
+            requestId = requestId(req);
+            res.header(Http.REQUEST_ID, requestId);
+        }
         String versionLabel = "";
         int status = 500;
         long bytesIn = 0;
@@ -432,8 +439,12 @@ final class InferenceRoutes {
     }
 
     /** The client's X-Request-Id when it is sane, else a fresh one. */
-    private static String requestId(ServerRequest req) {
-        String given = req.headers().first(Http.REQUEST_ID).orElse(null);
+    static String requestId(ServerRequest req) {
+        return requestId(req.headers().first(Http.REQUEST_ID).orElse(null));
+    }
+
+    /** The client's id when it is sane (printable ASCII, at most 128 characters), else a fresh one. */
+    private static String requestId(String given) {
         if (given != null && given.length() <= 128 && given.chars().allMatch(c -> c > 32 && c < 127)) {
             return given;
         }
@@ -448,6 +459,39 @@ final class InferenceRoutes {
         } catch (NumberFormatException e) {
             return -2;
         }
+    }
+
+    private static final Pattern MODEL_IN_PATH = Pattern.compile("/(v1/infer|v2/models)/([^/?]+).*");
+
+    /**
+     * Errors Helidon answers before routing (bad framing, a declared body over the limit) get what
+     * a routed request gets: our JSON shape, a request id, a count in the metrics (for the model
+     * the path names) and an access-log line.
+     */
+    DirectHandler.TransportResponse transportError(DirectHandler.TransportRequest request,
+            DirectHandler.EventType event, Status status, ServerResponseHeaders headers, String message) {
+        String text = status.code() == 413 ? "the request body is larger than the server's limit"
+                : status.code() >= 500 ? "internal error" : "bad request: " + message;
+        String id = requestId(request.headers().first(Http.REQUEST_ID).orElse(null));
+        Matcher m = MODEL_IN_PATH.matcher(request.path() == null ? "" : request.path());
+        String model = m.matches() ? m.group(2) : null;
+        if (model != null) {
+            metrics.countRequest(store.knows(model) ? model : "_unknown", "", status.code());
+        }
+        if (accessLog) {
+            ACCESS.log(System.Logger.Level.INFO, String.format(
+                    "%s %s model=%s version=- status=%d total_us=0 read_us=0 queue_us=0 guest_us=0 compute_us=0 in=0 out=0"
+                            + " error=\"%s\"",
+                    id, model == null ? "-" : m.group(1).startsWith("v1") ? "v1" : "v2",
+                    model != null && ModelNames.isValid(model) ? model : "(invalid)", status.code(), oneLine(text)));
+        }
+        return DirectHandler.TransportResponse.builder()
+                .status(status)
+                .headers(headers)
+                .header(Http.REQUEST_ID, id)
+                .header(HeaderNames.CONTENT_TYPE, OipJson.CONTENT_TYPE_JSON)
+                .entity(OipJson.errorJson(text))
+                .build();
     }
 
     /** The protocol's paths under /v1/infer and /v2/models, with the methods each answers. */

@@ -9,12 +9,8 @@ import dev.jwasmnn.nn.spi.BackendSettings;
 import dev.jwasmnn.store.ModelRepository;
 import dev.jwasmnn.store.ModelStore;
 import dev.jwasmnn.store.RepositoryWatcher;
-import dev.jwasmnn.server.oip.OipJson;
 import io.helidon.http.DirectHandler;
-import io.helidon.http.HeaderNames;
 import io.helidon.http.NotFoundException;
-import io.helidon.http.ServerResponseHeaders;
-import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http.ServerRequest;
@@ -85,6 +81,11 @@ public final class InferenceServer implements AutoCloseable {
                 version);
         AdminRoutes admin = new AdminRoutes(store, settings.adminToken(), settings.adminMaxBodyBytes());
         HttpRouting.Builder data = HttpRouting.builder();
+        // Every answer of the data port carries a request id: metadata, health and 404s too.
+        data.addFilter((chain, req, res) -> {
+            res.header(Http.REQUEST_ID, InferenceRoutes.requestId(req));
+            chain.proceed();
+        });
         inference.register(data);
         HttpRouting.Builder control = HttpRouting.builder();
         admin.register(control);
@@ -98,9 +99,9 @@ public final class InferenceServer implements AutoCloseable {
                 .addProtocol(Http1Config.builder().addReceiveListener(DisconnectWatch.LISTENER).build())
                 // Helidon 4.3.4 raises the 413 as a BAD_REQUEST event.
                 .directHandlers(dh -> dh
-                        .addHandler(DirectHandler.EventType.BAD_REQUEST, InferenceServer::transportError)
-                        .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, InferenceServer::transportError)
-                        .addHandler(DirectHandler.EventType.INTERNAL_ERROR, InferenceServer::transportError))
+                        .addHandler(DirectHandler.EventType.BAD_REQUEST, inference::transportError)
+                        .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, inference::transportError)
+                        .addHandler(DirectHandler.EventType.INTERNAL_ERROR, inference::transportError))
                 .routing(data)
                 .putSocket(ADMIN_SOCKET, s -> s.host(settings.adminHost()).port(settings.adminPort())
                         .maxPayloadSize(settings.adminMaxBodyBytes()).routing(control))
@@ -121,19 +122,6 @@ public final class InferenceServer implements AutoCloseable {
     private static void noEndpoint(ServerRequest req, ServerResponse res, NotFoundException e) {
         Http.error(res, 404, "no endpoint " + req.prologue().method().text() + " " + req.prologue().uriPath().rawPath()
                 + " (see /v2 for the protocol's endpoints, /v1/infer/<model> for guests)");
-    }
-
-    /** Errors Helidon answers before routing (bad framing, body over the limit) get our JSON shape too. */
-    private static DirectHandler.TransportResponse transportError(DirectHandler.TransportRequest request,
-            DirectHandler.EventType event, Status status, ServerResponseHeaders headers, String message) {
-        String text = status.code() == 413 ? "the request body is larger than the server's limit"
-                : status.code() >= 500 ? "internal error" : "bad request: " + message;
-        return DirectHandler.TransportResponse.builder()
-                .status(status)
-                .headers(headers)
-                .header(HeaderNames.CONTENT_TYPE, OipJson.CONTENT_TYPE_JSON)
-                .entity(OipJson.errorJson(text))
-                .build();
     }
 
     /** A non-loopback admin listener without a token would let anyone on the network swap models. */

@@ -386,6 +386,23 @@ class InferenceServerTest {
         assertThat(postMetadata.headers().firstValue("allow")).contains("GET, HEAD");
     }
 
+    @Test
+    void everyResponseCarriesARequestId() {
+        for (String path : new String[] {"/v2", "/v2/health/ready", "/v2/models/tiny", "/v2/models/tiny/ready",
+                "/v3/nothing", "/v2/models/tiny/config"}) {
+            assertThat(t.get(path).headers().firstValue("x-request-id")).as(path).isPresent();
+        }
+        HttpResponse<byte[]> echoed = t.send(HttpRequest.newBuilder(t.uri("/v2/models/nope")).header("X-Request-Id", "meta-1")
+                .GET().build());
+        assertThat(echoed.statusCode()).isEqualTo(404);
+        assertThat(echoed.headers().firstValue("x-request-id")).contains("meta-1");
+        // A routed inference keeps the one id, the client's when it sent a sane one.
+        HttpResponse<byte[]> infer = t.post("/v2/models/tiny/infer", TINY_JSON, "X-Request-Id", "inf-1");
+        assertThat(infer.headers().allValues("x-request-id")).containsExactly("inf-1");
+        HttpResponse<byte[]> insane = t.post("/v2/models/tiny/infer", TINY_JSON, "X-Request-Id", "x".repeat(200));
+        assertThat(insane.headers().allValues("x-request-id")).hasSize(1).first().asString().hasSizeLessThan(30);
+    }
+
     // ---- health, metadata, metrics ----
 
     static HttpResponse<byte[]> head(String path) {

@@ -2,6 +2,7 @@ package dev.jwasmnn.server;
 
 import static dev.jwasmnn.server.TestServer.text;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,8 +38,23 @@ class PyTorchServingTest {
                 inputs: [{name: x, datatype: FP32, shape: [1, 3, 224, 224]}]
                 outputs: [{name: logits, datatype: FP32, shape: [1, 1000]}]
                 """);
+        String batch = """
+                inputs: [{name: x, datatype: FP32, shape: [-1, 3, 224, 224]}]
+                outputs: [{name: logits, datatype: FP32, shape: [-1, 1000]}]
+                """;
+        TestServer.model(repo, "mobilenet-pt-batch", "mobilenet_v2.pt", null, batch);
+        TestServer.model(repo, "mobilenet-pt-quick", "mobilenet_v2.pt", null, batch + "deadline: 300ms\n");
+        TestServer.model(repo, "mobilenet-pt-guest-quick", "mobilenet_v2.pt", "raw-infer", batch + """
+                deadline: 300ms
+                guest:
+                  args: ["--preloaded", "{model}", "--encoding", "pytorch", "--type", "f32", "--shape", "%d,3,224,224"]
+                  memory: 512MiB
+                """.formatted(BATCH));
         t = new TestServer(repo, s -> s);
     }
+
+    /** Images in the batch whose forward pass must outlast a 300 ms deadline by far. */
+    private static final int BATCH = 16;
 
     @AfterAll
     static void stop() {
@@ -115,5 +131,62 @@ class PyTorchServingTest {
         float[] logits = TestServer.outputFloats(r);
         float[] torch = TestAssets.floats(TestAssets.model("mobilenet_v2.torch.f32"));
         assertThat(TensorAssert.maxAbsDiff(logits, torch)).isLessThanOrEqualTo(1e-4);
+    }
+
+    @Test
+    void theDeadlineAnswersOnTimeThoughLibtorchCannotStopAForwardPass() {
+        byte[] one = TestAssets.bytes(TestAssets.model("mobilenet_v2.input.f32"));
+        byte[] batch = new byte[one.length * BATCH];
+        for (int i = 0; i < BATCH; i++) {
+            System.arraycopy(one, 0, batch, i * one.length, one.length);
+        }
+        long start = System.nanoTime();
+        HttpResponse<byte[]> full = t.post("/v2/models/mobilenet-pt-batch/infer", batch, "Inference-Header-Content-Length", "0");
+        long fullMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(full.statusCode()).as(text(full)).isEqualTo(200);
+        assumeThat(fullMillis).as("the forward pass must outlast the 300 ms deadline by far for this test to mean anything")
+                .isGreaterThan(1200);
+
+        // Through the protocol: 504 at the deadline, the forward pass left to end on its own.
+        start = System.nanoTime();
+        HttpResponse<byte[]> direct = t.post("/v2/models/mobilenet-pt-quick/infer", batch, "Inference-Header-Content-Length", "0");
+        long directMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(direct.statusCode()).as(text(direct)).isEqualTo(504);
+        assertThat(directMillis).as("answered %d ms after a forward pass of %d ms", directMillis, fullMillis)
+                .isLessThan(Math.min(1000, fullMillis / 2));
+
+        // Through a guest: the same, the guest left to end when its compute returns.
+        start = System.nanoTime();
+        HttpResponse<byte[]> guest = t.post("/v1/infer/mobilenet-pt-guest-quick", batch);
+        long guestMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(guest.statusCode()).as(text(guest)).isEqualTo(504);
+        assertThat(guestMillis).as("answered %d ms after a forward pass of %d ms", guestMillis, fullMillis)
+                .isLessThan(Math.min(1200, fullMillis / 2 + 200));
+
+        // The abandoned passes held their turns to the end and freed nothing under themselves:
+        // once they are done, the model answers again.
+        awaitNotComputing("mobilenet-pt-quick");
+        awaitNotComputing("mobilenet-pt-guest-quick");
+        HttpResponse<byte[]> after = t.post("/v2/models/mobilenet-pt-quick/infer", one, "Inference-Header-Content-Length", "0");
+        assertThat(after.statusCode()).as(text(after)).isEqualTo(200);
+        assertThat(TestServer.outputFloats(after)).hasSize(1000);
+    }
+
+    private static void awaitNotComputing(String model) {
+        long until = System.nanoTime() + 60_000_000_000L;
+        String gauge = "jwasmnn_computing{model=\"" + model + "\"";
+        while (System.nanoTime() < until) {
+            for (String line : text(t.get("/metrics")).split("\n")) {
+                if (line.startsWith(gauge) && Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) == 0) {
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError(model + " still computing after 60 s");
     }
 }

@@ -48,7 +48,7 @@ class RequestAccountingTest {
     @BeforeAll
     static void start() {
         ACCESS_LOGGER.addHandler(capture);
-        t = new TestServer(repo, s -> s.withAccessLog(true));
+        t = new TestServer(repo, s -> s.withAccessLog(true).withMaxBodyBytes(1L << 20));
     }
 
     @AfterAll
@@ -90,6 +90,20 @@ class RequestAccountingTest {
         assertThat(r.statusCode()).as(text(r)).isEqualTo(400);
         String line = awaitLine("forge-1");
         assertThat(line).doesNotContain("\n").contains("status=400").contains("z\\nFORGED status=200 \\\"");
+    }
+
+    @Test
+    void aBodyOverTheLimitIsCountedAndLoggedLikeEveryOtherRequest() throws Exception {
+        // Helidon refuses it before routing, from the Content-Length alone.
+        double before = count("tiny", "413");
+        var r = t.send(java.net.http.HttpRequest.newBuilder(t.uri("/v2/models/tiny/infer"))
+                .header("X-Request-Id", "too-big-1").expectContinue(true)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[2 << 20])).build());
+        assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(r.headers().firstValue("x-request-id")).contains("too-big-1");
+        assertThat(text(r)).contains("larger than the server's limit");
+        assertThat(awaitLine("too-big-1")).contains("status=413").contains("model=tiny");
+        awaitCount("tiny", "413", before + 1);
     }
 
     private static String awaitLine(String requestId) throws InterruptedException {

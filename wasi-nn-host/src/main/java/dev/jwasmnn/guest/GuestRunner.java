@@ -44,6 +44,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -67,6 +68,9 @@ public final class GuestRunner implements AutoCloseable {
     static WasiPreview1.Builder wasi() {
         return WasiPreview1.builder().withLogger(WASI_LOGGER);
     }
+
+    /** How long a stopped run (deadline, cancel) may take to end before its caller stops waiting. */
+    private static final long STOP_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final List<HostExtension> extensions;
     private final Map<String, Map<String, FunctionType>> provided;
@@ -225,16 +229,33 @@ public final class GuestRunner implements AutoCloseable {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             return hostError("the guest runner is shut down", Duration.ZERO);
         }
+        long submitted = System.nanoTime();
         ScheduledFuture<?> timer = watchdog.schedule(
                 () -> control.stop(GuestOutcome.DEADLINE_EXCEEDED), limits.deadline().toNanos(), TimeUnit.NANOSECONDS);
         boolean interrupted = false;
+        // Past this the caller gets its answer without the run: a stopped guest ends within
+        // moments, unless it is inside a host call nothing can stop (a libtorch forward pass).
+        long giveUpAt = submitted + limits.deadline().toNanos() + STOP_GRACE_NANOS;
         try {
             while (true) {
                 try {
-                    return future.get();
+                    return future.get(Math.max(0, giveUpAt - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    control.stop(GuestOutcome.DEADLINE_EXCEEDED); // the watchdog's, if it has not yet
+                    GuestOutcome reason = control.stopReason();
+                    if (reason == null) {
+                        continue; // it ended just now
+                    }
+                    return new GuestResult(reason, -1, describeStop(reason, limits)
+                            + "; it had not stopped " + TimeUnit.NANOSECONDS.toMillis(STOP_GRACE_NANOS)
+                            + " ms later (a host call that cannot be interrupted, such as a libtorch forward pass)"
+                            + " and ends on its own",
+                            new byte[0], new byte[0], Duration.ofNanos(System.nanoTime() - submitted), Duration.ZERO,
+                            0, 0, 0);
                 } catch (InterruptedException e) {
                     interrupted = true;
                     control.stop(GuestOutcome.CANCELLED);
+                    giveUpAt = Math.min(giveUpAt, System.nanoTime() + STOP_GRACE_NANOS);
                 } catch (ExecutionException e) {
                     LOG.log(System.Logger.Level.ERROR, "guest runner failed", e.getCause());
                     return hostError("guest runner failed: " + e.getCause(), Duration.ZERO);
