@@ -104,7 +104,7 @@ final class DirectInference implements AutoCloseable {
         ExecutionContext ctx;
         try {
             ctx = shared.graph().newContext();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             shared.release();
             throw e;
         }
@@ -145,7 +145,7 @@ final class DirectInference implements AutoCloseable {
         Future<T> task;
         try {
             task = computeThreads.submit(work);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // no thread (shut down, or none could be made)
             ctx.close();
             shared.release();
             throw e;
@@ -307,8 +307,24 @@ final class DirectInference implements AutoCloseable {
 
 
 
+    /**
+     * Waits (up to {@code patience}) for computes still running, abandoned ones included: a
+     * libtorch forward pass left to finish must end before its graph and the backend close.
+     */
+    void close(java.time.Duration patience) {
+        computeThreads.shutdown();
+        try {
+            if (!computeThreads.awaitTermination(patience.toMillis(), TimeUnit.MILLISECONDS)) {
+                System.getLogger(DirectInference.class.getName()).log(System.Logger.Level.WARNING,
+                        "computes still running after " + patience.toMillis() + " ms; closing without them");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
-        computeThreads.shutdown();
+        close(java.time.Duration.ofSeconds(30));
     }
 }

@@ -49,10 +49,27 @@ final class GuestCall {
      * @param computeSlots the model's compute turns: the guest runs at once, its computes wait for a turn
      * @param timeLeft what is left of the request's deadline
      * @param timings receives the guest and compute times
+     * @param runEnded called exactly once, when the run is truly over (also if it never starts)
      * @throws HttpProblem 500/504 when the guest fails, traps or runs out of time
      */
     GuestResponse call(ModelLease lease, ComputeSlots computeSlots, Request request, Duration timeLeft,
-            RequestTimings timings) {
+            RequestTimings timings, Runnable runEnded) {
+        GuestResult result;
+        boolean handedOver = false;
+        try {
+            GuestInvocation invocation = invocation(lease, computeSlots, request, timeLeft, runEnded);
+            handedOver = true; // the runner calls runEnded from here on, whatever happens
+            result = runner.run(lease.version().guest().orElseThrow(), invocation);
+        } finally {
+            if (!handedOver) {
+                runEnded.run();
+            }
+        }
+        return answer(lease.version(), request, result, timings);
+    }
+
+    private GuestInvocation invocation(ModelLease lease, ComputeSlots computeSlots, Request request, Duration timeLeft,
+            Runnable runEnded) {
         ModelVersion version = lease.version();
         GuestModule module = version.guest().orElseThrow();
         GuestConfig guest = version.config().guest().orElse(GuestConfig.defaults());
@@ -61,7 +78,7 @@ final class GuestCall {
         for (String a : guest.args()) {
             argv.add(a.replace("{model}", version.model()).replace("{version}", Long.toString(version.version())));
         }
-        GuestInvocation invocation = GuestInvocation.builder()
+        return GuestInvocation.builder()
                 .args(argv)
                 .env(guest.env())
                 .env(environment(version, request))
@@ -69,8 +86,12 @@ final class GuestCall {
                 .limits(new GuestLimits(guest.memoryBytes(), guest.maxStdoutBytes(), guest.maxStderrBytes(), timeLeft))
                 .attach(WasiNnGrants.class, new WasiNnGrants(lease.guestResolver(), guest.allowModelBytes(), computeSlots))
                 .attach(CvGrant.class, new CvGrant(guest.allowCv()))
+                .onEnd(runEnded)
                 .build();
-        GuestResult result = runner.run(module, invocation);
+    }
+
+    private GuestResponse answer(ModelVersion version, Request request, GuestResult result, RequestTimings timings) {
+        GuestConfig guest = version.config().guest().orElse(GuestConfig.defaults());
         // A wait for a turn is queueing, not guest time: each nanosecond counts once.
         timings.guestNanos = result.elapsed().toNanos() - result.computeWaitNanos();
         timings.computeNanos = result.computeNanos();

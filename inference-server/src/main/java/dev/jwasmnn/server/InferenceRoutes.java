@@ -283,9 +283,12 @@ final class InferenceRoutes {
         GuestCall.Request guestRequest = new GuestCall.Request(requestId,
                 req.headers().contentType().map(Object::toString).orElse(null), req.query().rawValue(), headers(req), body);
         GuestResponse out;
-        try (AdmissionQueue.Permit permit = admit(lease.version().model(), lease.version(), deadline, timings, res)) {
+        SharedPlace place = new SharedPlace(admit(lease.version().model(), lease.version(), deadline, timings, res));
+        try {
             out = guests.call(lease, computeSlots(lease.version()), guestRequest,
-                    Duration.ofNanos(Math.max(1, deadline - System.nanoTime())), timings);
+                    Duration.ofNanos(Math.max(1, deadline - System.nanoTime())), timings, place::done);
+        } finally {
+            place.done();
         }
         res.status(Status.create(out.status()));
         res.header(HeaderNames.CONTENT_TYPE, out.contentType());
@@ -498,7 +501,8 @@ final class InferenceRoutes {
     private static final List<Map.Entry<Pattern, String>> ENDPOINTS = List.of(
             Map.entry(Pattern.compile("/v1/infer/[^/]+"), "POST"),
             Map.entry(Pattern.compile("/v2/models/[^/]+(/versions/[^/]+)?/infer"), "POST"),
-            Map.entry(Pattern.compile("/v2/models/[^/]+(/versions/[^/]+)?(/ready)?"), "GET, HEAD"));
+            Map.entry(Pattern.compile("/v2/models/[^/]+(/versions/[^/]+)?/ready"), "GET, HEAD"),
+            Map.entry(Pattern.compile("/v2/models/[^/]+(/versions/[^/]+)?"), "GET"));
 
     /**
      * A path no route took. A known endpoint asked with the wrong method gets 405 (with Allow);

@@ -163,9 +163,11 @@ public final class InferenceServer implements AutoCloseable {
         if (web != null) {
             web.stop();
         }
-        store.close();
+        // Computes and guests first (a forward pass a request gave up on may still run), then
+        // the graphs they hold, then the backends.
         direct.close();
         runner.close();
+        store.close();
         backends.close();
     }
 }

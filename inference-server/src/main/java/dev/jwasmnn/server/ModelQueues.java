@@ -45,8 +45,8 @@ final class ModelQueues {
                 return created;
             });
         }
-        if (serving != null) {
-            l.resizeFor(serving);
+        if (serving != null && l.sizedFor != serving) {
+            l.resizeToCurrent(() -> servingConfig.apply(model).orElse(null));
         }
         return l;
     }
@@ -54,7 +54,7 @@ final class ModelQueues {
     private static final class Limits {
         final AdmissionQueue queue;
         final ComputeSlots slots;
-        private volatile ModelConfig sizedFor;
+        volatile ModelConfig sizedFor;
 
         Limits(ModelConfig config) {
             this.queue = new AdmissionQueue(config.inFlight(), config.maxQueue());
@@ -62,17 +62,16 @@ final class ModelQueues {
             this.sizedFor = config;
         }
 
-        /** Once per load: the check is lock-free, the resize of both limits one step under the lock. */
-        void resizeFor(ModelConfig config) {
-            if (sizedFor == config) {
-                return;
-            }
-            synchronized (this) {
-                if (sizedFor != config) {
-                    queue.resize(config.inFlight(), config.maxQueue());
-                    slots.resize(config.concurrency());
-                    sizedFor = config;
-                }
+        /**
+         * Once per load, both limits in one step under the lock, to the config current when the
+         * lock is taken: a thread that read an older one before a reload cannot size them back.
+         */
+        synchronized void resizeToCurrent(java.util.function.Supplier<ModelConfig> current) {
+            ModelConfig config = current.get();
+            if (config != null && sizedFor != config) {
+                queue.resize(config.inFlight(), config.maxQueue());
+                slots.resize(config.concurrency());
+                sizedFor = config;
             }
         }
     }

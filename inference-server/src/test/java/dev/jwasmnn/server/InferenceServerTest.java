@@ -383,7 +383,13 @@ class InferenceServerTest {
         assertThat(getGuest.headers().firstValue("allow")).contains("POST");
         HttpResponse<byte[]> postMetadata = t.post("/v2/models/tiny/versions/1", TINY_JSON);
         assertError(postMetadata, 405);
-        assertThat(postMetadata.headers().firstValue("allow")).contains("GET, HEAD");
+        assertThat(postMetadata.headers().firstValue("allow")).contains("GET");
+        HttpResponse<byte[]> headMetadata = t.send(HttpRequest.newBuilder(t.uri("/v2/models/tiny")).HEAD().build());
+        assertThat(headMetadata.statusCode()).isEqualTo(405);
+        assertThat(headMetadata.headers().firstValue("allow")).contains("GET");
+        HttpResponse<byte[]> postReady = t.post("/v2/models/tiny/ready", "");
+        assertError(postReady, 405);
+        assertThat(postReady.headers().firstValue("allow")).contains("GET, HEAD");
     }
 
     @Test

@@ -46,6 +46,9 @@ class PyTorchServingTest {
         TestServer.model(repo, "mobilenet-pt-quick", "mobilenet_v2.pt", null, batch + "deadline: 300ms\n");
         TestServer.model(repo, "mobilenet-pt-guest-quick", "mobilenet_v2.pt", "raw-infer", batch + """
                 deadline: 300ms
+                concurrency: 1
+                in_flight: 1
+                max_queue: 0
                 guest:
                   args: ["--preloaded", "{model}", "--encoding", "pytorch", "--type", "f32", "--shape", "%d,3,224,224"]
                   memory: 512MiB
@@ -162,19 +165,25 @@ class PyTorchServingTest {
         assertThat(guest.statusCode()).as(text(guest)).isEqualTo(504);
         assertThat(guestMillis).as("answered %d ms after a forward pass of %d ms", guestMillis, fullMillis)
                 .isLessThan(Math.min(1200, fullMillis / 2 + 200));
+        // The abandoned run still holds its place in flight (the only one): the next request is
+        // refused rather than started beside it, so timed-out work cannot pile up.
+        HttpResponse<byte[]> next = t.post("/v1/infer/mobilenet-pt-guest-quick", batch);
+        assertThat(next.statusCode()).as(text(next)).isEqualTo(503);
 
         // The abandoned passes held their turns to the end and freed nothing under themselves:
         // once they are done, the model answers again.
-        awaitNotComputing("mobilenet-pt-quick");
-        awaitNotComputing("mobilenet-pt-guest-quick");
+        awaitGauge("jwasmnn_computing", "mobilenet-pt-quick");
+        awaitGauge("jwasmnn_computing", "mobilenet-pt-guest-quick");
+        awaitGauge("jwasmnn_inflight", "mobilenet-pt-guest-quick");
         HttpResponse<byte[]> after = t.post("/v2/models/mobilenet-pt-quick/infer", one, "Inference-Header-Content-Length", "0");
         assertThat(after.statusCode()).as(text(after)).isEqualTo(200);
         assertThat(TestServer.outputFloats(after)).hasSize(1000);
     }
 
-    private static void awaitNotComputing(String model) {
+    /** Waits until the model's gauge reads 0. */
+    private static void awaitGauge(String name, String model) {
         long until = System.nanoTime() + 60_000_000_000L;
-        String gauge = "jwasmnn_computing{model=\"" + model + "\"";
+        String gauge = name + "{model=\"" + model + "\"";
         while (System.nanoTime() < until) {
             for (String line : text(t.get("/metrics")).split("\n")) {
                 if (line.startsWith(gauge) && Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) == 0) {
@@ -187,6 +196,6 @@ class PyTorchServingTest {
                 throw new AssertionError(e);
             }
         }
-        throw new AssertionError(model + " still computing after 60 s");
+        throw new AssertionError(name + " of " + model + " not 0 after 60 s");
     }
 }

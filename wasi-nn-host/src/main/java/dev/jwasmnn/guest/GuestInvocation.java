@@ -25,6 +25,7 @@ public final class GuestInvocation {
     private final OutputStream stderr;
     private final GuestLimits limits;
     private final Map<Class<?>, Object> attachments;
+    private final Runnable onEnd;
 
     private GuestInvocation(Builder b) {
         this.attachments = Map.copyOf(b.attachments);
@@ -36,6 +37,16 @@ public final class GuestInvocation {
         this.stdout = b.stdout;
         this.stderr = b.stderr;
         this.limits = b.limits;
+        this.onEnd = b.onEnd;
+    }
+
+    /**
+     * Called once when a run of this invocation has truly ended, its worker done with everything,
+     * even when {@link GuestRunner#run} stopped waiting for it before (a host call that could not
+     * be interrupted). Null when none was given.
+     */
+    public Runnable onEnd() {
+        return onEnd;
     }
 
     public static Builder builder() {
@@ -91,6 +102,16 @@ public final class GuestInvocation {
         private OutputStream stderr;
         private GuestLimits limits;
         private final Map<Class<?>, Object> attachments = new java.util.HashMap<>();
+        private Runnable onEnd;
+
+        /**
+         * Runs when each run of this invocation has ended (see {@link GuestInvocation#onEnd()}): for
+         * what must be held until then, such as the request's place in line.
+         */
+        public Builder onEnd(Runnable callback) {
+            this.onEnd = callback;
+            return this;
+        }
 
         /** The full argv, argv[0] (the program name) first. */
         public Builder args(List<String> argv) {

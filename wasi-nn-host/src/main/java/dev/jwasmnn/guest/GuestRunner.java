@@ -227,6 +227,7 @@ public final class GuestRunner implements AutoCloseable {
         try {
             future = workers.submit(() -> execute(module, invocation, limits, control));
         } catch (java.util.concurrent.RejectedExecutionException e) {
+            ended(invocation);
             return hostError("the guest runner is shut down", Duration.ZERO);
         }
         long submitted = System.nanoTime();
@@ -239,12 +240,15 @@ public final class GuestRunner implements AutoCloseable {
         try {
             while (true) {
                 try {
-                    return future.get(Math.max(0, giveUpAt - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    return giveUpAt == Long.MAX_VALUE ? future.get()
+                            : future.get(Math.max(0, giveUpAt - System.nanoTime()), TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
                     control.stop(GuestOutcome.DEADLINE_EXCEEDED); // the watchdog's, if it has not yet
                     GuestOutcome reason = control.stopReason();
                     if (reason == null) {
-                        continue; // it ended just now
+                        // It finished just now and is making its result: wait for that, no spinning.
+                        giveUpAt = Long.MAX_VALUE;
+                        continue;
                     }
                     return new GuestResult(reason, -1, describeStop(reason, limits)
                             + "; it had not stopped " + TimeUnit.NANOSECONDS.toMillis(STOP_GRACE_NANOS)
@@ -255,7 +259,9 @@ public final class GuestRunner implements AutoCloseable {
                 } catch (InterruptedException e) {
                     interrupted = true;
                     control.stop(GuestOutcome.CANCELLED);
-                    giveUpAt = Math.min(giveUpAt, System.nanoTime() + STOP_GRACE_NANOS);
+                    if (control.stopReason() != null) {
+                        giveUpAt = Math.min(giveUpAt, System.nanoTime() + STOP_GRACE_NANOS);
+                    }
                 } catch (ExecutionException e) {
                     LOG.log(System.Logger.Level.ERROR, "guest runner failed", e.getCause());
                     return hostError("guest runner failed: " + e.getCause(), Duration.ZERO);
@@ -287,7 +293,27 @@ public final class GuestRunner implements AutoCloseable {
         }
     }
 
+    /** One run on the current thread; the invocation's {@code onEnd} runs when it is over, whatever happened. */
     private GuestResult execute(GuestModule module, GuestInvocation inv, GuestLimits limits, RunControl control) {
+        try {
+            return executeRun(module, inv, limits, control);
+        } finally {
+            ended(inv);
+        }
+    }
+
+    private static void ended(GuestInvocation inv) {
+        Runnable onEnd = inv.onEnd();
+        if (onEnd != null) {
+            try {
+                onEnd.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "a guest run's end callback failed", e);
+            }
+        }
+    }
+
+    private GuestResult executeRun(GuestModule module, GuestInvocation inv, GuestLimits limits, RunControl control) {
         long start = System.nanoTime();
         if (!control.start(Thread.currentThread())) {
             return result(control.stopReason(), -1, "stopped before it started: " + describeStop(control.stopReason(), limits),
@@ -498,10 +524,21 @@ public final class GuestRunner implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Stops every run (interrupted as at a deadline) and waits up to 30 s for them to end: a run
+     * stuck in a host call that cannot be interrupted must end before the backends close.
+     */
     @Override
     public void close() {
         workers.shutdownNow();
         watchdog.shutdownNow();
+        try {
+            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "guest runs still going after 30 s; closing without them");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Thrown before instantiation when the module's initial memory is above the cap. */
