@@ -36,15 +36,14 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -223,44 +222,54 @@ public final class GuestRunner implements AutoCloseable {
         if (onCallerThread) {
             return runHere(module, invocation, limits, control);
         }
-        Future<GuestResult> future;
+        // Completed by the run, or, when a stopped run has not ended STOP_GRACE later (a host call
+        // nothing can interrupt, such as a libtorch forward pass), by the watchdog without it. The
+        // caller waits untimed: no timer per request on a virtual thread.
+        CompletableFuture<GuestResult> answer = new CompletableFuture<>();
+        long submitted = System.nanoTime();
         try {
-            future = workers.submit(() -> execute(module, invocation, limits, control));
+            workers.execute(() -> {
+                try {
+                    answer.complete(execute(module, invocation, limits, control));
+                } catch (Throwable t) {
+                    answer.completeExceptionally(t);
+                }
+            });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             ended(invocation);
             return hostError("the guest runner is shut down", Duration.ZERO);
         }
-        long submitted = System.nanoTime();
-        ScheduledFuture<?> timer = watchdog.schedule(
-                () -> control.stop(GuestOutcome.DEADLINE_EXCEEDED), limits.deadline().toNanos(), TimeUnit.NANOSECONDS);
+        Runnable giveUpLater = () -> {
+            try {
+                watchdog.schedule(() -> {
+                    GuestOutcome reason = control.stopReason();
+                    if (reason != null) {
+                        answer.complete(new GuestResult(reason, -1, describeStop(reason, limits)
+                                + "; it had not stopped " + TimeUnit.NANOSECONDS.toMillis(STOP_GRACE_NANOS)
+                                + " ms later (a host call that cannot be interrupted, such as a libtorch forward"
+                                + " pass) and ends on its own",
+                                new byte[0], new byte[0], Duration.ofNanos(System.nanoTime() - submitted),
+                                Duration.ZERO, 0, 0, 0));
+                    }
+                }, STOP_GRACE_NANOS, TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // The runner is closing: its close interrupts the run, which then ends.
+            }
+        };
+        ScheduledFuture<?> timer = watchdog.schedule(() -> {
+            control.stop(GuestOutcome.DEADLINE_EXCEEDED);
+            giveUpLater.run();
+        }, limits.deadline().toNanos(), TimeUnit.NANOSECONDS);
         boolean interrupted = false;
-        // Past this the caller gets its answer without the run: a stopped guest ends within
-        // moments, unless it is inside a host call nothing can stop (a libtorch forward pass).
-        long giveUpAt = submitted + limits.deadline().toNanos() + STOP_GRACE_NANOS;
         try {
             while (true) {
                 try {
-                    return giveUpAt == Long.MAX_VALUE ? future.get()
-                            : future.get(Math.max(0, giveUpAt - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (TimeoutException e) {
-                    control.stop(GuestOutcome.DEADLINE_EXCEEDED); // the watchdog's, if it has not yet
-                    GuestOutcome reason = control.stopReason();
-                    if (reason == null) {
-                        // It finished just now and is making its result: wait for that, no spinning.
-                        giveUpAt = Long.MAX_VALUE;
-                        continue;
-                    }
-                    return new GuestResult(reason, -1, describeStop(reason, limits)
-                            + "; it had not stopped " + TimeUnit.NANOSECONDS.toMillis(STOP_GRACE_NANOS)
-                            + " ms later (a host call that cannot be interrupted, such as a libtorch forward pass)"
-                            + " and ends on its own",
-                            new byte[0], new byte[0], Duration.ofNanos(System.nanoTime() - submitted), Duration.ZERO,
-                            0, 0, 0);
+                    return answer.get();
                 } catch (InterruptedException e) {
-                    interrupted = true;
-                    control.stop(GuestOutcome.CANCELLED);
-                    if (control.stopReason() != null) {
-                        giveUpAt = Math.min(giveUpAt, System.nanoTime() + STOP_GRACE_NANOS);
+                    if (!interrupted) {
+                        interrupted = true;
+                        control.stop(GuestOutcome.CANCELLED);
+                        giveUpLater.run();
                     }
                 } catch (ExecutionException e) {
                     LOG.log(System.Logger.Level.ERROR, "guest runner failed", e.getCause());
