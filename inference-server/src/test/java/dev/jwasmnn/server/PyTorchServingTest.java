@@ -122,6 +122,17 @@ class PyTorchServingTest {
     }
 
     @Test
+    void anUndescribedTorchScriptModelSaysHowToDescribeIt() throws Exception {
+        JsonNode status = JSON.readTree(t.send(java.net.http.HttpRequest.newBuilder(
+                t.admin("/v2/repository/models/multi-io-pt/status")).GET().build()).body());
+        assertThat(status.get("state").asText()).isEqualTo("READY");
+        assertThat(status.get("warning").asText()).contains("declare `inputs` and `outputs` in config.yaml");
+        JsonNode described = JSON.readTree(t.send(java.net.http.HttpRequest.newBuilder(
+                t.admin("/v2/repository/models/mobilenet-pt/status")).GET().build()).body());
+        assertThat(described.has("warning")).isFalse();
+    }
+
+    @Test
     void declaredMetadataServesTheRawBinaryFormAndMatchesTorch() throws Exception {
         JsonNode meta = JSON.readTree(t.get("/v2/models/mobilenet-pt").body());
         assertThat(meta.get("platform").asText()).contains("pytorch");

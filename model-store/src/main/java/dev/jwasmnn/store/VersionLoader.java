@@ -65,6 +65,16 @@ final class VersionLoader {
             }
             List<TensorSpec> inputs = inputSpecs(config, graph);
             List<TensorSpec> outputs = graph.outputs().isEmpty() ? declared(config.outputs()) : graph.outputs();
+            if (inputs.stream().anyMatch(TensorSpec::isAny) || outputs.isEmpty()) {
+                // TorchScript keeps no types or shapes: without a description, clients that build
+                // requests from the metadata (perf_analyzer, generic KServe clients) cannot.
+                String undescribed = "its inputs and outputs are not described (" + files.encoding().displayName()
+                        + " keeps no types or shapes): declare `inputs` and `outputs` in config.yaml, or the V2"
+                        + " metadata shows datatype ANY and no outputs, requests are not checked before the backend,"
+                        + " and it is not warmed up";
+                warning[0] = warning[0].isEmpty() ? undescribed : warning[0] + "; " + undescribed;
+                LOG.log(System.Logger.Level.WARNING, "model " + model + " " + where + ": " + undescribed);
+            }
             if (config.warmup()) {
                 warmUp(model, where, graph, inputs, warmupInputs(model, where, files, config, inputs));
             }
