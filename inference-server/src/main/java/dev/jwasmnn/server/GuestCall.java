@@ -47,16 +47,17 @@ final class GuestCall {
      * Runs the guest and turns its output into a response.
      *
      * @param computeSlots the model's compute turns: the guest runs at once, its computes wait for a turn
-     * @param timeLeft what is left of the request's deadline
+     * @param deadlineNanos the request's deadline ({@link System#nanoTime()})
      * @param timings receives the guest and compute times
      * @param runEnded called exactly once, when the run is truly over (also if it never starts)
      * @throws HttpProblem 500/504 when the guest fails, traps or runs out of time
      */
-    GuestResponse call(ModelLease lease, ComputeSlots computeSlots, Request request, Duration timeLeft,
+    GuestResponse call(ModelLease lease, ComputeSlots computeSlots, Request request, long deadlineNanos,
             RequestTimings timings, Runnable runEnded) {
         GuestResult result;
         boolean handedOver = false;
         try {
+            Duration timeLeft = Duration.ofNanos(Math.max(1, deadlineNanos - System.nanoTime()));
             GuestInvocation invocation = invocation(lease, computeSlots, request, timeLeft, runEnded);
             handedOver = true; // the runner calls runEnded from here on, whatever happens
             result = runner.run(lease.version().guest().orElseThrow(), invocation);

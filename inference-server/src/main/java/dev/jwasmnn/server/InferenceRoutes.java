@@ -283,10 +283,11 @@ final class InferenceRoutes {
         GuestCall.Request guestRequest = new GuestCall.Request(requestId,
                 req.headers().contentType().map(Object::toString).orElse(null), req.query().rawValue(), headers(req), body);
         GuestResponse out;
+        ComputeSlots slots = computeSlots(lease.version());
         SharedPlace place = new SharedPlace(admit(lease.version().model(), lease.version(), deadline, timings, res));
         try {
-            out = guests.call(lease, computeSlots(lease.version()), guestRequest,
-                    Duration.ofNanos(Math.max(1, deadline - System.nanoTime())), timings, place::done);
+            // Nothing between the place and the call: GuestCall takes the run's share of it.
+            out = guests.call(lease, slots, guestRequest, deadline, timings, place::done);
         } finally {
             place.done();
         }

@@ -65,13 +65,20 @@ final class VersionLoader {
             }
             List<TensorSpec> inputs = inputSpecs(config, graph);
             List<TensorSpec> outputs = graph.outputs().isEmpty() ? declared(config.outputs()) : graph.outputs();
-            if (inputs.stream().anyMatch(TensorSpec::isAny) || outputs.isEmpty()) {
+            boolean untypedInputs = inputs.stream().anyMatch(TensorSpec::isAny);
+            if (untypedInputs || outputs.isEmpty()) {
                 // TorchScript keeps no types or shapes: without a description, clients that build
                 // requests from the metadata (perf_analyzer, generic KServe clients) cannot.
-                String undescribed = "its inputs and outputs are not described (" + files.encoding().displayName()
-                        + " keeps no types or shapes): declare `inputs` and `outputs` in config.yaml, or the V2"
-                        + " metadata shows datatype ANY and no outputs, requests are not checked before the backend,"
-                        + " and it is not warmed up";
+                String undescribed = untypedInputs && outputs.isEmpty()
+                        ? "its inputs and outputs are not described: declare `inputs` and `outputs` in config.yaml,"
+                                + " or the V2 metadata shows datatype ANY and no outputs, requests are not checked"
+                                + " before the backend, and it is not warmed up"
+                        : untypedInputs
+                                ? "its inputs are not described: declare `inputs` in config.yaml, or the V2 metadata"
+                                        + " shows datatype ANY, requests are not checked before the backend, and it is"
+                                        + " not warmed up"
+                                : "its outputs are not described: declare `outputs` in config.yaml, or the V2"
+                                        + " metadata lists none";
                 warning[0] = warning[0].isEmpty() ? undescribed : warning[0] + "; " + undescribed;
                 LOG.log(System.Logger.Level.WARNING, "model " + model + " " + where + ": " + undescribed);
             }

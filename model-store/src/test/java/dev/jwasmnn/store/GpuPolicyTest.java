@@ -17,7 +17,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class GpuPolicyTest {
     // The TorchScript model declares no shapes; the config does, so warm-up can feed it.
-    private static final String TINY_INPUTS = "inputs: [{name: x, datatype: FP32, shape: [1, 4]}]\n";
+    /** Fully described, so the TorchScript variant has nothing to warn about but the device. */
+    private static final String TINY_INPUTS = "inputs: [{name: x, datatype: FP32, shape: [1, 4]}]\n"
+            + "outputs: [{name: y, datatype: FP32, shape: [1, 4]}]\n";
 
     private static StoreFixture fixture(Path repo, String serverPolicy, String modelFile) {
         StoreFixture f = new StoreFixture(repo, BackendSettings.of(Map.of("gpu_policy", serverPolicy)));

@@ -77,6 +77,8 @@ public final class GuestRunner implements AutoCloseable {
     private final boolean onCallerThread;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService watchdog;
+    /** Runs in progress, so close can stop them (their host work included) as a deadline would. */
+    private final java.util.Set<RunControl> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private GuestRunner(Builder b) {
         this.extensions = List.copyOf(b.extensions);
@@ -235,8 +237,13 @@ public final class GuestRunner implements AutoCloseable {
                     answer.completeExceptionally(t);
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (java.util.concurrent.RejectedExecutionException | Error e) {
+            // Shut down, or no thread could be made: the run never starts, but it has ended.
             ended(invocation);
+            if (e instanceof Error) {
+                LOG.log(System.Logger.Level.ERROR, "no thread for a guest run", e);
+                return hostError("the server could not start a thread for the guest: " + e, Duration.ZERO);
+            }
             return hostError("the guest runner is shut down", Duration.ZERO);
         }
         Runnable giveUpLater = () -> {
@@ -256,10 +263,15 @@ public final class GuestRunner implements AutoCloseable {
                 // The runner is closing: its close interrupts the run, which then ends.
             }
         };
-        ScheduledFuture<?> timer = watchdog.schedule(() -> {
-            control.stop(GuestOutcome.DEADLINE_EXCEEDED);
-            giveUpLater.run();
-        }, limits.deadline().toNanos(), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> timer;
+        try {
+            timer = watchdog.schedule(() -> {
+                control.stop(GuestOutcome.DEADLINE_EXCEEDED);
+                giveUpLater.run();
+            }, limits.deadline().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            timer = null; // closing: close() stops every run, which then answers
+        }
         boolean interrupted = false;
         try {
             while (true) {
@@ -277,7 +289,9 @@ public final class GuestRunner implements AutoCloseable {
                 }
             }
         } finally {
-            timer.cancel(false);
+            if (timer != null) {
+                timer.cancel(false);
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -287,11 +301,18 @@ public final class GuestRunner implements AutoCloseable {
     /** Caller-thread mode: no hand-off; an interrupt of the caller cancels the run and is kept. */
     private GuestResult runHere(GuestModule module, GuestInvocation invocation, GuestLimits limits, RunControl control) {
         if (Thread.currentThread().isInterrupted()) {
+            ended(invocation);
             return new GuestResult(GuestOutcome.CANCELLED, -1, describeStop(GuestOutcome.CANCELLED, limits),
                     new byte[0], new byte[0], Duration.ZERO, Duration.ZERO, 0, 0, 0);
         }
-        ScheduledFuture<?> timer = watchdog.schedule(
-                () -> control.stop(GuestOutcome.DEADLINE_EXCEEDED), limits.deadline().toNanos(), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> timer;
+        try {
+            timer = watchdog.schedule(
+                    () -> control.stop(GuestOutcome.DEADLINE_EXCEEDED), limits.deadline().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            ended(invocation);
+            return hostError("the guest runner is shut down", Duration.ZERO);
+        }
         try {
             return execute(module, invocation, limits, control);
         } finally {
@@ -304,9 +325,11 @@ public final class GuestRunner implements AutoCloseable {
 
     /** One run on the current thread; the invocation's {@code onEnd} runs when it is over, whatever happened. */
     private GuestResult execute(GuestModule module, GuestInvocation inv, GuestLimits limits, RunControl control) {
+        running.add(control);
         try {
             return executeRun(module, inv, limits, control);
         } finally {
+            running.remove(control);
             ended(inv);
         }
     }
@@ -534,19 +557,24 @@ public final class GuestRunner implements AutoCloseable {
     }
 
     /**
-     * Stops every run (interrupted as at a deadline) and waits up to 30 s for them to end: a run
-     * stuck in a host call that cannot be interrupted must end before the backends close.
+     * Stops every run as a deadline would (interrupted, host work such as a compute cancelled) and
+     * waits up to 30 s for them to end: a run stuck in a host call that cannot be interrupted
+     * must end before the backends close. The watchdog goes last, so callers still get their
+     * answers meanwhile.
      */
     @Override
     public void close() {
-        workers.shutdownNow();
-        watchdog.shutdownNow();
+        workers.shutdown();
+        running.forEach(c -> c.stop(GuestOutcome.CANCELLED));
         try {
             if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
                 LOG.log(System.Logger.Level.WARNING, "guest runs still going after 30 s; closing without them");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            workers.shutdownNow();
+            watchdog.shutdownNow();
         }
     }
 
