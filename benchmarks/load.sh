@@ -49,7 +49,7 @@ scripts/prepare-examples
 mkdir -p benchmarks/results
 out="benchmarks/results/$name-$(date -u +%Y%m%dT%H%M%SZ).txt"
 # Progress (stderr) goes to the file too, ahead of the report.
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -Djwasmnn.root="$ROOT" ${props[@]+"${props[@]}"} \
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -XX:-DontCompileHugeMethods -Djwasmnn.root="$ROOT" ${props[@]+"${props[@]}"} \
     -Djwasmnn.bench.command="benchmarks/load.sh $given" \
     -cp "benchmarks/target/classes:benchmarks/target/lib/*" "$main" "${args[@]}" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}

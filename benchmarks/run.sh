@@ -23,19 +23,19 @@ if [ "${1:-}" = "--preprocess" ]; then
     (cd benchmarks/rust-preprocess && PATH=/usr/bin:$PATH cargo build -q --release --offline --target wasm32-wasi \
         && PATH=/usr/bin:$PATH cargo build -q --release --offline)
     out="benchmarks/results/preprocess-$(date -u +%Y%m%dT%H%M%SZ).txt"
-    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -Djwasmnn.root="$ROOT" \
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -XX:-DontCompileHugeMethods -Djwasmnn.root="$ROOT" \
         -cp "benchmarks/target/classes:benchmarks/target/lib/*" dev.jwasmnn.bench.PreprocessComparison "$@" | tee "$out"
     exit "${PIPESTATUS[0]}"
 fi
 if [ "${1:-}" = "--paired" ]; then
     shift
     out="benchmarks/results/paired-$(date -u +%Y%m%dT%H%M%SZ).txt"
-    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -Djwasmnn.root="$ROOT" -Djwasmnn.pytorch.cache_dir="$ROOT/build/djl" \
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m -XX:-DontCompileHugeMethods -Djwasmnn.root="$ROOT" -Djwasmnn.pytorch.cache_dir="$ROOT/build/djl" \
         -cp "benchmarks/target/classes:benchmarks/target/lib/*" dev.jwasmnn.bench.PairedComparison "$@" | tee "$out"
     exit "${PIPESTATUS[0]}"
 fi
 out="benchmarks/results/jmh-$(date -u +%Y%m%dT%H%M%SZ).json"
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Djwasmnn.root="$ROOT" \
     -cp "benchmarks/target/classes:benchmarks/target/lib/*" org.openjdk.jmh.Main \
-    -jvmArgsAppend "-Djwasmnn.root=$ROOT -Djwasmnn.pytorch.cache_dir=$ROOT/build/djl -Xss4m" -rf json -rff "$out" "$@"
+    -jvmArgsAppend "-Djwasmnn.root=$ROOT -Djwasmnn.pytorch.cache_dir=$ROOT/build/djl -Xss4m -XX:-DontCompileHugeMethods" -rf json -rff "$out" "$@"
 python3 benchmarks/summarize.py "$out"

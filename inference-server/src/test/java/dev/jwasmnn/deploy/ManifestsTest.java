@@ -55,6 +55,11 @@ class ManifestsTest {
         String dockerfile = Files.readString(CONTAINERS.resolve("Dockerfile"));
         assertThat(dockerfile).contains("EXPOSE 8080").contains("USER 10001").contains("/mnt/models")
                 .contains("/v2/health/ready").contains("--enable-native-access=ALL-UNNAMED");
+        // Large guest functions become huge Java methods, which HotSpot leaves interpreted without it.
+        for (String image : new String[] {"Dockerfile", "Dockerfile.gpu"}) {
+            assertThat(Files.readString(CONTAINERS.resolve(image))).as(image)
+                    .containsPattern("JAVA_TOOL_OPTIONS=\"[^\"]*-XX:-DontCompileHugeMethods");
+        }
         for (String file : new String[] {"k8s/cpu/deployment.yaml", "k8s/gpu/deployment.yaml"}) {
             JsonNode d = read(file);
             assertThat(d.get("kind").asText()).isEqualTo("Deployment");

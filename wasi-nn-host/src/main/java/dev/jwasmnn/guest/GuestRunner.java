@@ -106,6 +106,7 @@ public final class GuestRunner implements AutoCloseable {
         });
         timer.setRemoveOnCancelPolicy(true);
         this.watchdog = timer;
+        HugeMethods.warnIfInterpreted(LOG);
     }
 
     public static Builder builder() {
