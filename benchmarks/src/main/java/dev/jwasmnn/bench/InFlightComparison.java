@@ -83,9 +83,10 @@ public final class InFlightComparison {
                     System.err.printf(Locale.ROOT, "%s pair %d/%d: %s %.0f req/s, %s %.0f req/s, ratio %.3f%n",
                             path.label, i + 1, pairs, aLabel, rateA[i], bLabel, rateB[i], ratio[i]);
                 }
-                lines.add(String.format(Locale.ROOT, "| %s | %d | %.0f (%.0f–%.0f) | %.0f (%.0f–%.0f) | **%.3f** (%.3f–%.3f) | %d |",
-                        path.label, connections, median(rateA), min(rateA), max(rateA), median(rateB), min(rateB),
-                        max(rateB), median(ratio), quantile(ratio, 0.25), quantile(ratio, 0.75), errors));
+                lines.add(String.format(Locale.ROOT, "| %s | %d | %s | %s | **%.3f** (%.3f–%.3f) | %d |",
+                        path.label, connections, stats(rateA).format(ServerLoadStats::rate),
+                        stats(rateB).format(ServerLoadStats::rate), PairedComparison.quantile(ratio, 0.5),
+                        PairedComparison.quantile(ratio, 0.25), PairedComparison.quantile(ratio, 0.75), errors));
             }
         } finally {
             try (var files = Files.list(scripts)) {
@@ -120,22 +121,8 @@ public final class InFlightComparison {
         return wrk.run(url, lua, c, seconds);
     }
 
-    private static double median(double[] v) {
-        return quantile(v, 0.5);
-    }
-
-    private static double quantile(double[] v, double q) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[(int) Math.round(q * (s.length - 1))];
-    }
-
-    private static double min(double[] v) {
-        return Arrays.stream(v).min().orElse(0);
-    }
-
-    private static double max(double[] v) {
-        return Arrays.stream(v).max().orElse(0);
+    private static ServerLoadStats stats(double[] v) {
+        return ServerLoadStats.of(Arrays.stream(v).boxed().toList());
     }
 
     private InFlightComparison() {}

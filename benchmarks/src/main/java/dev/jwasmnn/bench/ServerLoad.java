@@ -80,7 +80,8 @@ public final class ServerLoad {
                 .map(m -> m.withConcurrency(options.modelConcurrency().getOrDefault(m.name(), m.concurrency())))
                 .map(m -> m.withInFlight(options.inFlight().getOrDefault(m.name(), m.inFlight())))
                 .toList();
-        for (String name : union(options.modelConcurrency().keySet(), options.inFlight().keySet())) {
+        for (String name : java.util.stream.Stream.concat(options.modelConcurrency().keySet().stream(),
+                options.inFlight().keySet().stream()).distinct().toList()) {
             if (models.stream().noneMatch(m -> m.name().equals(name))) {
                 throw new IllegalArgumentException("no model '" + name + "' in this benchmark (tiny, mobilenet)");
             }
@@ -170,12 +171,6 @@ public final class ServerLoad {
                     ServerLoadStats.micros(r.p99Micros()),
                     r.clean() ? "" : "  ERRORS: " + r.non2xx() + " non-2xx, " + r.socketErrors() + " socket errors"));
         }
-    }
-
-    private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
-        java.util.Set<String> all = new java.util.TreeSet<>(a);
-        all.addAll(b);
-        return all;
     }
 
     /** One checked request per path and model before any load. */

@@ -305,26 +305,20 @@ final class DirectInference implements AutoCloseable {
         }
     }
 
-
-
     /**
-     * Waits (up to {@code patience}) for computes still running, abandoned ones included: a
-     * libtorch forward pass left to finish must end before its graph and the backend close.
+     * Waits up to 30 s for computes still running, abandoned ones included: a libtorch forward
+     * pass left to finish must end before its graph and the backend close.
      */
-    void close(java.time.Duration patience) {
+    @Override
+    public void close() {
         computeThreads.shutdown();
         try {
-            if (!computeThreads.awaitTermination(patience.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!computeThreads.awaitTermination(30, TimeUnit.SECONDS)) {
                 System.getLogger(DirectInference.class.getName()).log(System.Logger.Level.WARNING,
-                        "computes still running after " + patience.toMillis() + " ms; closing without them");
+                        "computes still running after 30 s; closing without them");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    @Override
-    public void close() {
-        close(java.time.Duration.ofSeconds(30));
     }
 }

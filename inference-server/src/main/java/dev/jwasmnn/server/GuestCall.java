@@ -58,9 +58,10 @@ final class GuestCall {
         boolean handedOver = false;
         try {
             Duration timeLeft = Duration.ofNanos(Math.max(1, deadlineNanos - System.nanoTime()));
+            GuestModule module = lease.version().guest().orElseThrow();
             GuestInvocation invocation = invocation(lease, computeSlots, request, timeLeft, runEnded);
             handedOver = true; // the runner calls runEnded from here on, whatever happens
-            result = runner.run(lease.version().guest().orElseThrow(), invocation);
+            result = runner.run(module, invocation);
         } finally {
             if (!handedOver) {
                 runEnded.run();

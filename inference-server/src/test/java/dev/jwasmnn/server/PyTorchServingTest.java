@@ -126,7 +126,7 @@ class PyTorchServingTest {
         JsonNode status = JSON.readTree(t.send(java.net.http.HttpRequest.newBuilder(
                 t.admin("/v2/repository/models/multi-io-pt/status")).GET().build()).body());
         assertThat(status.get("state").asText()).isEqualTo("READY");
-        assertThat(status.get("warning").asText()).contains("declare `inputs` and `outputs` in config.yaml");
+        assertThat(status.get("warning").asText()).contains("inputs and outputs are not described: declare them in config.yaml");
         JsonNode described = JSON.readTree(t.send(java.net.http.HttpRequest.newBuilder(
                 t.admin("/v2/repository/models/mobilenet-pt/status")).GET().build()).body());
         assertThat(described.has("warning")).isFalse();

@@ -69,16 +69,11 @@ final class VersionLoader {
             if (untypedInputs || outputs.isEmpty()) {
                 // TorchScript keeps no types or shapes: without a description, clients that build
                 // requests from the metadata (perf_analyzer, generic KServe clients) cannot.
-                String undescribed = untypedInputs && outputs.isEmpty()
-                        ? "its inputs and outputs are not described: declare `inputs` and `outputs` in config.yaml,"
-                                + " or the V2 metadata shows datatype ANY and no outputs, requests are not checked"
-                                + " before the backend, and it is not warmed up"
-                        : untypedInputs
-                                ? "its inputs are not described: declare `inputs` in config.yaml, or the V2 metadata"
-                                        + " shows datatype ANY, requests are not checked before the backend, and it is"
-                                        + " not warmed up"
-                                : "its outputs are not described: declare `outputs` in config.yaml, or the V2"
-                                        + " metadata lists none";
+                String what = untypedInputs && outputs.isEmpty() ? "inputs and outputs"
+                        : untypedInputs ? "inputs" : "outputs";
+                String undescribed = "its " + what + " are not described: declare them in config.yaml, or the V2"
+                        + " metadata cannot describe them" + (untypedInputs
+                                ? ", requests are not checked before the backend, and it is not warmed up" : "");
                 warning[0] = warning[0].isEmpty() ? undescribed : warning[0] + "; " + undescribed;
                 LOG.log(System.Logger.Level.WARNING, "model " + model + " " + where + ": " + undescribed);
             }

@@ -252,12 +252,7 @@ public final class GuestRunner implements AutoCloseable {
                 watchdog.schedule(() -> {
                     GuestOutcome reason = control.stopReason();
                     if (reason != null) {
-                        answer.complete(new GuestResult(reason, -1, describeStop(reason, limits)
-                                + "; it had not stopped " + TimeUnit.NANOSECONDS.toMillis(STOP_GRACE_NANOS)
-                                + " ms later (a host call that cannot be interrupted, such as a libtorch forward"
-                                + " pass) and ends on its own",
-                                new byte[0], new byte[0], Duration.ofNanos(System.nanoTime() - submitted),
-                                Duration.ZERO, 0, 0, 0));
+                        answer.complete(notEnded(reason, limits, submitted));
                     }
                 }, STOP_GRACE_NANOS, TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.RejectedExecutionException closing) {
@@ -297,6 +292,14 @@ public final class GuestRunner implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** The answer for a stopped run that has not ended: it goes on in a host call nothing can interrupt. */
+    private static GuestResult notEnded(GuestOutcome reason, GuestLimits limits, long submitted) {
+        return new GuestResult(reason, -1, describeStop(reason, limits) + "; it had not stopped "
+                + TimeUnit.NANOSECONDS.toMillis(STOP_GRACE_NANOS) + " ms later (a host call that cannot be"
+                + " interrupted, such as a libtorch forward pass) and ends on its own",
+                new byte[0], new byte[0], Duration.ofNanos(System.nanoTime() - submitted), Duration.ZERO, 0, 0, 0);
     }
 
     /** Caller-thread mode: no hand-off; an interrupt of the caller cancels the run and is kept. */
