@@ -27,7 +27,6 @@ import dev.jwasmnn.util.Quantities;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.RequestException;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
@@ -120,6 +119,17 @@ final class InferenceRoutes {
     // ---- inference ----
 
     private void infer(ServerRequest req, ServerResponse res, Protocol protocol, long pinnedVersion) {
+        DisconnectWatch.OfRequest watch = new DisconnectWatch.OfRequest();
+        try {
+            answer(req, res, protocol, pinnedVersion, watch);
+        } finally {
+            // The answer is written: the connection may read its next request once the watch is over.
+            watch.end();
+        }
+    }
+
+    private void answer(ServerRequest req, ServerResponse res, Protocol protocol, long pinnedVersion,
+            DisconnectWatch.OfRequest watch) {
         RequestTimings timings = new RequestTimings();
         String model = req.path().pathParameters().get("model");
         // Set by the routing's filter; the same rule when this route runs without it.
@@ -148,11 +158,11 @@ final class InferenceRoutes {
                 Optional<Pipeline> pipeline = version.attachment(Pipeline.class);
                 Sent sent;
                 if (protocol == Protocol.V1 && version.guest().isPresent()) {
-                    sent = throughGuest(req, res, lease, body, requestId, deadline, timings);
+                    sent = throughGuest(req, res, lease, body, requestId, deadline, timings, watch);
                 } else if (protocol == Protocol.V1 && pipeline.isPresent() && pipeline.get().pre().isPresent()) {
-                    sent = throughPipeline(req, res, version, pipeline.get(), body, deadline, timings);
+                    sent = throughPipeline(req, res, version, pipeline.get(), body, deadline, timings, watch);
                 } else {
-                    sent = direct(req, res, version, body, deadline, timings);
+                    sent = direct(req, res, version, body, deadline, timings, watch);
                 }
                 status = sent.status();
                 bytesOut = sent.bytes();
@@ -241,12 +251,12 @@ final class InferenceRoutes {
      * the outputs when there is no postprocessing step.
      */
     private Sent throughPipeline(ServerRequest req, ServerResponse res, ModelVersion version, Pipeline pipeline,
-            byte[] body, long deadline, RequestTimings timings) {
+            byte[] body, long deadline, RequestTimings timings, DisconnectWatch.OfRequest watch) {
         String contentType = req.headers().contentType().map(Object::toString).orElse(null);
         StepContext context = new StepContext();
         byte[] answer;
         String answerType = "application/json";
-        try (AdmissionQueue.Permit permit = admit(version.model(), version, deadline, timings, res)) {
+        try (AdmissionQueue.Permit permit = admit(version.model(), version, deadline, timings, res, watch)) {
             // In flight: decoding and resizing run beside another request's compute; only the compute takes a turn.
             List<Tensor> inputs = pipeline.preprocess(body, contentType, context);
             if (inputs.size() != version.inputs().size()) {
@@ -279,12 +289,12 @@ final class InferenceRoutes {
     }
 
     private Sent throughGuest(ServerRequest req, ServerResponse res, ModelLease lease, byte[] body, String requestId,
-            long deadline, RequestTimings timings) {
+            long deadline, RequestTimings timings, DisconnectWatch.OfRequest watch) {
         GuestCall.Request guestRequest = new GuestCall.Request(requestId,
                 req.headers().contentType().map(Object::toString).orElse(null), req.query().rawValue(), headers(req), body);
         GuestResponse out;
         ComputeSlots slots = computeSlots(lease.version());
-        SharedPlace place = new SharedPlace(admit(lease.version().model(), lease.version(), deadline, timings, res));
+        SharedPlace place = new SharedPlace(admit(lease.version().model(), lease.version(), deadline, timings, res, watch));
         try {
             // Nothing between the place and the call: GuestCall takes the run's share of it.
             out = guests.call(lease, slots, guestRequest, deadline, timings, place::done);
@@ -299,7 +309,7 @@ final class InferenceRoutes {
     }
 
     private Sent direct(ServerRequest req, ServerResponse res, ModelVersion version, byte[] body, long deadline,
-            RequestTimings timings) {
+            RequestTimings timings, DisconnectWatch.OfRequest watch) {
         InferRequest request = InferRequestDecoder.decode(body, inferenceHeaderLength(req), version.inputs());
         List<Tensor> inputs = ModelInputBinder.bindInputs(request, version.inputs());
         if (!version.outputs().isEmpty()) {
@@ -307,7 +317,7 @@ final class InferenceRoutes {
             ModelInputBinder.checkRequestedOutputs(request, version.outputs());
         }
         DirectInference.Result result;
-        try (AdmissionQueue.Permit permit = admit(version.model(), version, deadline, timings, res)) {
+        try (AdmissionQueue.Permit permit = admit(version.model(), version, deadline, timings, res, watch)) {
             result = direct.infer(version, computeSlots(version), request, inputs, deadline, timings);
         }
         res.status(Status.OK_200);
@@ -323,33 +333,26 @@ final class InferenceRoutes {
     }
 
     private AdmissionQueue.Permit admit(String model, ModelVersion version, long deadline, RequestTimings timings,
-            ServerResponse res) {
+            ServerResponse res, DisconnectWatch.OfRequest watch) {
         AdmissionQueue queue = queues.of(model, version.config());
         long start = System.nanoTime();
         AdmissionQueue.Permit immediate = queue.tryEnter();
         if (immediate != null) {
             return immediate;
         }
-        // A long wait gets its connection watched, so a client that hangs up frees its place.
-        DisconnectWatch[] watching = {null};
-        Runnable watch = () -> {
-            watching[0] = DisconnectWatch.start();
-            if (watching[0] != null) {
-                res.header(HeaderValues.CONNECTION_CLOSE);
-            }
-        };
         AdmissionQueue.Permit permit = null;
         try {
-            permit = queue.enter(deadline, start + WATCH_AFTER_NANOS, watch);
+            // A long wait gets its connection watched, so a client that hangs up frees its place.
+            permit = queue.enter(deadline, start + WATCH_AFTER_NANOS, () -> watch.start(res));
         } catch (AdmissionQueue.Refused e) {
             timings.queueNanos = System.nanoTime() - start;
-            stopQuietly(watching[0]);
+            watch.clientGone();
             throw new HttpProblem(e.queueFull ? 503 : 504, e.getMessage());
         } catch (InterruptedException e) {
             // Our watch interrupted us (or the server is stopping): the slot was never taken.
         }
         timings.queueNanos = System.nanoTime() - start;
-        boolean clientGone = watching[0] != null && watching[0].stop();
+        boolean clientGone = watch.clientGone();
         if (permit == null || clientGone) {
             if (permit != null) {
                 permit.close();
@@ -357,12 +360,6 @@ final class InferenceRoutes {
             throw new HttpProblem(499, "the client closed the connection while the request was queued");
         }
         return permit;
-    }
-
-    private static void stopQuietly(DisconnectWatch watch) {
-        if (watch != null) {
-            watch.stop();
-        }
     }
 
     private static byte[] readBody(ServerRequest req) {

@@ -331,6 +331,59 @@ class InferenceServerTest {
                 .isEqualTo(200);
     }
 
+    @Test
+    void aWatchedRequestKeepsItsConnection() throws Exception {
+        assertThat(DisconnectWatch.keepsConnections()).as("Helidon's socket is reachable").isTrue();
+        String[] raw = {"Inference-Header-Content-Length: 0"};
+        // The next request arrives after the answer, later than one poll of the watch's reads: the
+        // watch ends on a timed-out read and the connection must then wait without a timeout.
+        try (RawHttpConnection c = new RawHttpConnection(t.server.port())) {
+            CompletableFuture<HttpResponse<byte[]>> running = holdTheSlowModel();
+            c.send("POST", "/v2/models/slow/infer", slowBatch(1), raw);
+            awaitQueued("slow", 1);
+            Thread.sleep(100); // watched from 50 ms in the queue
+            RawHttpConnection.Response queued = c.read();
+            assertThat(queued.status()).as(queued.text()).isEqualTo(200);
+            assertThat(queued.headers().get("connection")).isNotEqualToIgnoringCase("close");
+            assertThat(running.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(504);
+            Thread.sleep(3 * DisconnectWatch.POLL_MILLIS);
+            c.send("POST", "/v2/models/tiny/infer", TINY_JSON.getBytes(StandardCharsets.UTF_8));
+            RawHttpConnection.Response next = c.read();
+            assertThat(next.status()).as(next.text()).isEqualTo(200);
+            assertThat(JSON.readTree(next.body()).get("id").asText()).isEqualTo("r1");
+        }
+        // A request pipelined behind a watched one: the watch reads its first bytes into the
+        // connection's buffer, where the connection must find them, none lost.
+        try (RawHttpConnection c = new RawHttpConnection(t.server.port())) {
+            CompletableFuture<HttpResponse<byte[]>> running = holdTheSlowModel();
+            c.send("POST", "/v2/models/slow/infer", slowBatch(1), raw);
+            awaitQueued("slow", 1);
+            Thread.sleep(100);
+            c.send("POST", "/v2/models/tiny/infer", TINY_JSON.getBytes(StandardCharsets.UTF_8));
+            RawHttpConnection.Response queued = c.read();
+            assertThat(queued.status()).as(queued.text()).isEqualTo(200);
+            assertThat(queued.headers().get("connection")).isNotEqualToIgnoringCase("close");
+            RawHttpConnection.Response pipelined = c.read();
+            assertThat(pipelined.status()).as(pipelined.text()).isEqualTo(200);
+            assertThat(JSON.readTree(pipelined.body()).get("id").asText()).isEqualTo("r1");
+            assertThat(running.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(504);
+            c.send("GET", "/v2/health/live", new byte[0]);
+            assertThat(c.read().text()).contains("\"live\":true");
+        }
+    }
+
+    /**
+     * A 512-row request that holds the slow model's one place until its deadline, 300 ms: half
+     * the model's, so a request queued behind it still has time to run.
+     */
+    private static CompletableFuture<HttpResponse<byte[]>> holdTheSlowModel() throws InterruptedException {
+        CompletableFuture<HttpResponse<byte[]>> running = CompletableFuture.supplyAsync(() ->
+                t.post("/v2/models/slow/infer", slowBatch(512), "Inference-Header-Content-Length", "0",
+                        "X-Request-Timeout", "300ms"));
+        awaitInflight("slow", 1);
+        return running;
+    }
+
     /** jwasmnn_requests_total for a model version 1 and status, 0 when absent. */
     private static double counter(String model, String status) {
         for (String line : text(t.get("/metrics")).split("\n")) {
