@@ -68,7 +68,7 @@ final class AdmissionQueue {
     /**
      * As {@link #enter(long)}; once the caller has waited until {@code longWaitNanos}, runs
      * {@code onLongWait} once on the caller's thread (the server starts watching for a client
-     * that hangs up, which costs the connection's keep-alive, so only long waits pay it).
+     * that hangs up, which costs a thread and a read per waiting request, so only long waits pay it).
      */
     Permit enter(long deadlineNanos, long longWaitNanos, Runnable onLongWait) throws Refused, InterruptedException {
         lock.lockInterruptibly();

@@ -87,7 +87,12 @@ final class DisconnectWatch {
             }
         }
         DisconnectWatch w = new DisconnectWatch(Thread.currentThread(), socket, timeoutBefore);
-        w.watcher = Thread.ofVirtual().name("jwasm-disconnect-watch").start(() -> w.watch(ctx));
+        try {
+            w.watcher = Thread.ofVirtual().name("jwasm-disconnect-watch").start(() -> w.watch(ctx));
+        } catch (RuntimeException | Error e) {
+            w.restoreTimeout(); // no watcher: the connection must not keep the short timeout
+            throw e;
+        }
         return w;
     }
 
@@ -104,8 +109,8 @@ final class DisconnectWatch {
                 return;
             } catch (RuntimeException e) {
                 if (timedOut(e)) {
-                    if (ending) {
-                        return;
+                    if (ending || state.get() != WAITING) {
+                        return; // the wait is over: nothing left to watch for
                     }
                     continue;
                 }
@@ -151,8 +156,9 @@ final class DisconnectWatch {
 
     /**
      * Called on the request's thread once the answer is written: waits until the watcher no
-     * longer reads (at most {@link #POLL_MILLIS}, or until the client sends again) and restores
-     * the socket's read timeout, so the connection can read its next request.
+     * longer reads (it stops at its next timed-out read once the wait is over, so this is at once
+     * or within {@link #POLL_MILLIS}) and restores the socket's read timeout, so the connection
+     * can read its next request.
      */
     void end() {
         stop();
@@ -169,13 +175,20 @@ final class DisconnectWatch {
                 interrupted = true; // bounded by one poll: finish, then hand the interrupt on
             }
         }
+        restoreTimeout();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void restoreTimeout() {
+        if (socket == null) {
+            return;
+        }
         try {
             socket.setSoTimeout(timeoutBefore);
         } catch (IOException e) {
             // Closed meanwhile: the connection ends anyway.
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -209,6 +222,9 @@ final class DisconnectWatch {
 
         /** Starts the watch; a watch that cannot end cleanly makes the answer close the connection. */
         void start(ServerResponse res) {
+            if (watch != null) {
+                return; // one watch per request
+            }
             watch = DisconnectWatch.start();
             if (watch != null && !watch.keepsConnection()) {
                 res.header(HeaderValues.CONNECTION_CLOSE);

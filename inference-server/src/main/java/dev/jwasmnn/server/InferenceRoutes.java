@@ -60,7 +60,7 @@ final class InferenceRoutes {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Bodies from this size on are read into one exact-size array (Helidon's reader grows by doubling). */
     private static final long LARGE_BODY = 64 * 1024;
-    /** Queue waits shorter than this keep their keep-alive connection unwatched. */
+    /** Queue waits from this long on get their connection watched for a client that hangs up. */
     private static final long WATCH_AFTER_NANOS = 50_000_000L;
 
     private final ModelStore store;
@@ -346,7 +346,9 @@ final class InferenceRoutes {
             permit = queue.enter(deadline, start + WATCH_AFTER_NANOS, () -> watch.start(res));
         } catch (AdmissionQueue.Refused e) {
             timings.queueNanos = System.nanoTime() - start;
-            watch.clientGone();
+            if (watch.clientGone()) {
+                throw new HttpProblem(499, "the client closed the connection while the request was queued");
+            }
             throw new HttpProblem(e.queueFull ? 503 : 504, e.getMessage());
         } catch (InterruptedException e) {
             // Our watch interrupted us (or the server is stopping): the slot was never taken.

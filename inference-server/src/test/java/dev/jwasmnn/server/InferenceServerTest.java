@@ -334,18 +334,25 @@ class InferenceServerTest {
     @Test
     void aWatchedRequestKeepsItsConnection() throws Exception {
         assertThat(DisconnectWatch.keepsConnections()).as("Helidon's socket is reachable").isTrue();
+        String model = "slow-queue";
+        String path = "/v2/models/" + model + "/infer";
         String[] raw = {"Inference-Header-Content-Length: 0"};
         // The next request arrives after the answer, later than one poll of the watch's reads: the
-        // watch ends on a timed-out read and the connection must then wait without a timeout.
+        // watch ends on a timed-out read, and the connection must then wait without a timeout.
         try (RawHttpConnection c = new RawHttpConnection(t.server.port())) {
-            CompletableFuture<HttpResponse<byte[]>> running = holdTheSlowModel();
-            c.send("POST", "/v2/models/slow/infer", slowBatch(1), raw);
-            awaitQueued("slow", 1);
-            Thread.sleep(100); // watched from 50 ms in the queue
+            double longWaitsBefore = waitsOver100ms(model);
+            CompletableFuture<HttpResponse<byte[]>> running = hold(model);
+            c.send("POST", path, slowBatch(1), raw);
             RawHttpConnection.Response queued = c.read();
             assertThat(queued.status()).as(queued.text()).isEqualTo(200);
             assertThat(queued.headers().get("connection")).isNotEqualToIgnoringCase("close");
             assertThat(running.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(504);
+            // It queued for over 100 ms, so it was watched (from 50 ms on). Recorded after the answer.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (waitsOver100ms(model) < longWaitsBefore + 1 && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            assertThat(waitsOver100ms(model)).isEqualTo(longWaitsBefore + 1);
             Thread.sleep(3 * DisconnectWatch.POLL_MILLIS);
             c.send("POST", "/v2/models/tiny/infer", TINY_JSON.getBytes(StandardCharsets.UTF_8));
             RawHttpConnection.Response next = c.read();
@@ -355,11 +362,12 @@ class InferenceServerTest {
         // A request pipelined behind a watched one: the watch reads its first bytes into the
         // connection's buffer, where the connection must find them, none lost.
         try (RawHttpConnection c = new RawHttpConnection(t.server.port())) {
-            CompletableFuture<HttpResponse<byte[]>> running = holdTheSlowModel();
-            c.send("POST", "/v2/models/slow/infer", slowBatch(1), raw);
-            awaitQueued("slow", 1);
-            Thread.sleep(100);
+            CompletableFuture<HttpResponse<byte[]>> running = hold(model);
+            c.send("POST", path, slowBatch(1), raw);
+            awaitQueued(model, 1);
+            Thread.sleep(100); // watched from 50 ms in the queue
             c.send("POST", "/v2/models/tiny/infer", TINY_JSON.getBytes(StandardCharsets.UTF_8));
+            assertThat(queueDepth(model)).as("still queued when the next request arrived").isEqualTo(1);
             RawHttpConnection.Response queued = c.read();
             assertThat(queued.status()).as(queued.text()).isEqualTo(200);
             assertThat(queued.headers().get("connection")).isNotEqualToIgnoringCase("close");
@@ -372,16 +380,37 @@ class InferenceServerTest {
         }
     }
 
-    /**
-     * A 512-row request that holds the slow model's one place until its deadline, 300 ms: half
-     * the model's, so a request queued behind it still has time to run.
-     */
-    private static CompletableFuture<HttpResponse<byte[]>> holdTheSlowModel() throws InterruptedException {
+    /** A 512-row request that holds the model's one place for a second (its deadline). */
+    private static CompletableFuture<HttpResponse<byte[]>> hold(String model) throws InterruptedException {
         CompletableFuture<HttpResponse<byte[]>> running = CompletableFuture.supplyAsync(() ->
-                t.post("/v2/models/slow/infer", slowBatch(512), "Inference-Header-Content-Length", "0",
-                        "X-Request-Timeout", "300ms"));
-        awaitInflight("slow", 1);
+                t.post("/v2/models/" + model + "/infer", slowBatch(512), "Inference-Header-Content-Length", "0",
+                        "X-Request-Timeout", "1s"));
+        awaitInflight(model, 1);
         return running;
+    }
+
+    /** How many requests to the model waited in its queue for more than 100 ms. */
+    private static double waitsOver100ms(String model) {
+        return histogramBucket("jwasmnn_queue_seconds", model, "+Inf") - histogramBucket("jwasmnn_queue_seconds", model, "0.1");
+    }
+
+    private static double histogramBucket(String name, String model, String le) {
+        for (String line : text(t.get("/metrics")).split("\n")) {
+            if (line.startsWith(name + "_bucket{") && line.contains("model=\"" + model + "\"")
+                    && line.contains("le=\"" + le + "\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
+
+    private static double queueDepth(String model) {
+        for (String line : text(t.get("/metrics")).split("\n")) {
+            if (line.startsWith("jwasmnn_queue_depth{model=\"" + model + "\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
     }
 
     /** jwasmnn_requests_total for a model version 1 and status, 0 when absent. */

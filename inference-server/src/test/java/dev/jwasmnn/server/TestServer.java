@@ -23,7 +23,8 @@ import java.util.function.UnaryOperator;
  * A real server on loopback over a real repository in a temp folder, and an HTTP client.
  * The repository: {@code tiny} (no guest), {@code tiny-guest} (raw-infer), {@code mobilenet}
  * (classify), {@code slow} (512 rows take 1.5 s or more; concurrency 1, one in flight, queue 1, deadline
- * 600 ms), {@code slow-turns} (the same model, two in flight taking turns, no queue, deadline 1 s) and
+ * 600 ms), {@code slow-turns} (the same model, two in flight taking turns, no queue, deadline 1 s),
+ * {@code slow-queue} (as {@code slow} with a 20 s deadline, for requests that must outlast a wait) and
  * guest-probe models for the failure paths.
  */
 final class TestServer implements AutoCloseable {
@@ -59,6 +60,12 @@ final class TestServer implements AutoCloseable {
                 in_flight: 2
                 max_queue: 0
                 deadline: 1s
+                """);
+        model(repo, "slow-queue", "slow.onnx", null, """
+                concurrency: 1
+                in_flight: 1
+                max_queue: 1
+                deadline: 20s
                 """);
         model(repo, "probe-exit", "tiny.onnx", "guest-probe", "guest: {args: [exit, '3']}\n");
         model(repo, "probe-trap", "tiny.onnx", "guest-probe", "guest: {args: [trap]}\n");
