@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -377,6 +378,72 @@ class InferenceServerTest {
             assertThat(running.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(504);
             c.send("GET", "/v2/health/live", new byte[0]);
             assertThat(c.read().text()).contains("\"live\":true");
+        }
+    }
+
+    @Test
+    void keptAliveClientsBehindWatchedRequestsGetTheirOwnAnswersWhileOthersHangUp() throws Exception {
+        // Eight clients queue at once behind one compute slot, so most wait long enough to be
+        // watched; each pipelines a tiny request of its own behind its queued one, three times
+        // over on one connection. Meanwhile other clients hang up while queued.
+        String slow = "/v2/models/slow-queue/infer";
+        int clients = 8;
+        int rounds = 3;
+        double cancelledBefore = counter("slow-queue", "499");
+        double longWaitsBefore = waitsOver100ms("slow-queue");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            List<java.util.concurrent.Future<Integer>> answered = new java.util.ArrayList<>();
+            for (int client = 0; client < clients; client++) {
+                int id = client;
+                answered.add(pool.submit(() -> {
+                    int ok = 0;
+                    try (RawHttpConnection c = new RawHttpConnection(t.server.port())) {
+                        for (int round = 0; round < rounds; round++) {
+                            float base = id * 10 + round;
+                            c.send("POST", slow, slowBatch(8), "Inference-Header-Content-Length: 0");
+                            c.send("POST", "/v2/models/tiny/infer", f32(base, base + 1, base + 2, base + 3),
+                                    "Inference-Header-Content-Length: 0");
+                            RawHttpConnection.Response queued = c.read();
+                            assertThat(queued.status()).as(queued.text()).isEqualTo(200);
+                            assertThat(queued.headers().get("connection")).isNotEqualToIgnoringCase("close");
+                            RawHttpConnection.Response own = c.read();
+                            assertThat(own.status()).as(own.text()).isEqualTo(200);
+                            // One output: the raw answer is a JSON header, then its bytes.
+                            int header = Integer.parseInt(own.headers().get("inference-header-content-length"));
+                            assertThat(floats(Arrays.copyOfRange(own.body(), header, own.body().length)))
+                                    .containsExactly(2 * base + 1, 2 * base + 3, 2 * base + 5, 2 * base + 7);
+                            ok++;
+                        }
+                    }
+                    return ok;
+                }));
+            }
+            int hangUps = 0;
+            for (int i = 0; i < 4; i++) {
+                awaitQueuedAtLeast("slow-queue", 2);
+                try (RawHttpConnection leaving = new RawHttpConnection(t.server.port())) {
+                    leaving.send("POST", slow, slowBatch(8), "Inference-Header-Content-Length: 0");
+                    Thread.sleep(120); // watched from 50 ms on
+                }
+                hangUps++;
+            }
+            for (java.util.concurrent.Future<Integer> f : answered) {
+                assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(rounds);
+            }
+            // Hang-ups that were still queued were cancelled; none disturbed the others.
+            assertThat(counter("slow-queue", "499") - cancelledBefore).isBetween(0.0, (double) hangUps);
+            // The point of the exercise: many of those requests waited long enough to be watched.
+            assertThat(waitsOver100ms("slow-queue") - longWaitsBefore).isGreaterThanOrEqualTo(clients);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void awaitQueuedAtLeast(String model, int n) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (queueDepth(model) < n && System.nanoTime() < until) {
+            Thread.sleep(5);
         }
     }
 

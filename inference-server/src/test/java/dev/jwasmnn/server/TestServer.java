@@ -24,7 +24,8 @@ import java.util.function.UnaryOperator;
  * The repository: {@code tiny} (no guest), {@code tiny-guest} (raw-infer), {@code mobilenet}
  * (classify), {@code slow} (512 rows take 1.5 s or more; concurrency 1, one in flight, queue 1, deadline
  * 600 ms), {@code slow-turns} (the same model, two in flight taking turns, no queue, deadline 1 s),
- * {@code slow-queue} (as {@code slow} with a 20 s deadline, for requests that must outlast a wait) and
+ * {@code slow-queue} (as {@code slow} with a queue of 16 and a 20 s deadline, for requests that must
+ * outlast a wait) and
  * guest-probe models for the failure paths.
  */
 final class TestServer implements AutoCloseable {
@@ -64,7 +65,7 @@ final class TestServer implements AutoCloseable {
         model(repo, "slow-queue", "slow.onnx", null, """
                 concurrency: 1
                 in_flight: 1
-                max_queue: 1
+                max_queue: 16
                 deadline: 20s
                 """);
         model(repo, "probe-exit", "tiny.onnx", "guest-probe", "guest: {args: [exit, '3']}\n");
