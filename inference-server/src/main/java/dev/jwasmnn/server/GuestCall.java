@@ -29,10 +29,13 @@ import java.util.Set;
 final class GuestCall {
     private static final System.Logger LOG = System.getLogger(GuestCall.class.getName());
 
-    /** Request headers never shown to guests: credentials and connection framing. */
+    /**
+     * Request headers never shown to guests: credentials and connection framing, and
+     * Content-Encoding, since the guest gets the body already decompressed.
+     */
     private static final Set<String> HIDDEN_HEADERS = Set.of(
             "authorization", "proxy-authorization", "cookie", "connection", "keep-alive", "te", "upgrade",
-            "transfer-encoding", "host", "content-length", "content-type");
+            "transfer-encoding", "host", "content-length", "content-type", "content-encoding");
 
     private final GuestRunner runner;
 

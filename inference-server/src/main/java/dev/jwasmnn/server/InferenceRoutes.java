@@ -71,10 +71,13 @@ final class InferenceRoutes {
     private final boolean accessLog;
     private final BooleanSupplier serverReady;
     private final String serverVersion;
+    /** The body limit, also applied to a decompressed body (Helidon's applies to the bytes sent). */
+    private final long maxBodyBytes;
 
     InferenceRoutes(ModelStore store, GuestRunner runner, DirectInference direct, ServerMetrics metrics,
-            boolean accessLog, BooleanSupplier serverReady, String serverVersion) {
+            boolean accessLog, BooleanSupplier serverReady, String serverVersion, long maxBodyBytes) {
         this.store = store;
+        this.maxBodyBytes = maxBodyBytes;
         this.guests = new GuestCall(runner);
         this.direct = direct;
         this.queues = new ModelQueues(metrics, store::servingConfig);
@@ -364,11 +367,14 @@ final class InferenceRoutes {
         return permit;
     }
 
-    private static byte[] readBody(ServerRequest req) {
+    private byte[] readBody(ServerRequest req) {
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
-        OptionalLong declared = req.headers().contentLength();
+        // Helidon decodes a gzip or deflate body (RequestDecompression); Content-Length then counts
+        // the compressed bytes, and the decoded size is capped here, not by Helidon's limit.
+        Optional<String> encoding = req.headers().first(HeaderNames.CONTENT_ENCODING);
+        OptionalLong declared = encoding.isPresent() ? OptionalLong.empty() : req.headers().contentLength();
         if (declared.isPresent() && declared.getAsLong() < LARGE_BODY) {
             try {
                 return req.content().as(byte[].class);
@@ -387,7 +393,19 @@ final class InferenceRoutes {
                 }
                 return body;
             }
+            if (encoding.isPresent()) {
+                int cap = (int) Math.min(maxBodyBytes, Integer.MAX_VALUE - 9);
+                byte[] body = in.readNBytes(cap + 1);
+                if (body.length > cap) {
+                    throw new HttpProblem(413, "the request body, decompressed, is larger than the server's limit ("
+                            + maxBodyBytes + " bytes)");
+                }
+                return body;
+            }
             return in.readAllBytes();
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            // Only a decoder throws these: the compressed data is corrupt or cut short.
+            throw RequestDecompression.notDecodable(encoding.orElse("data"), e);
         } catch (java.io.IOException e) {
             throw new HttpProblem(400, "cannot read the request body: " + e.getMessage());
         } catch (RequestException e) {
@@ -473,8 +491,18 @@ final class InferenceRoutes {
      */
     DirectHandler.TransportResponse transportError(DirectHandler.TransportRequest request,
             DirectHandler.EventType event, Status status, ServerResponseHeaders headers, String message) {
-        String text = status.code() == 413 ? "the request body is larger than the server's limit"
-                : status.code() >= 500 ? "internal error" : "bad request: " + message;
+        Optional<String> encoding = request.headers().first(HeaderNames.CONTENT_ENCODING);
+        String text;
+        if (status.code() == 400 && encoding.isPresent()) {
+            // The only 400 Helidon raises for this header: a coding it cannot decode (RFC 9110: 415).
+            status = Status.UNSUPPORTED_MEDIA_TYPE_415;
+            text = "Content-Encoding '" + encoding.get() + "' is not supported: send the body uncompressed, "
+                    + "or as gzip or deflate";
+        } else {
+            text = status.code() == 413 ? "the request body is larger than the server's limit"
+                    : status.code() >= 500 ? "internal error"
+                    : message == null || message.isBlank() ? "bad request" : "bad request: " + message;
+        }
         String id = requestId(request.headers().first(Http.REQUEST_ID).orElse(null));
         Matcher m = MODEL_IN_PATH.matcher(request.path() == null ? "" : request.path());
         String model = m.matches() ? m.group(2) : null;

@@ -97,6 +97,80 @@ class InferenceServerTest {
         assertThat(env.has("HTTP_AUTHORIZATION")).isFalse();
     }
 
+    // ---- compressed request bodies (Content-Encoding), as Triton's clients send them when asked ----
+
+    private static byte[] gzip(byte[] data) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+            z.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] deflate(byte[] data) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(out)) {
+            z.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void gzipAndDeflateBodiesAreDecodedOnEveryPath() throws Exception {
+        HttpResponse<byte[]> json = t.post("/v2/models/tiny/infer", gzip(TINY_JSON.getBytes(StandardCharsets.UTF_8)),
+                "Content-Encoding", "gzip", "Content-Type", "application/json");
+        assertThat(json.statusCode()).as(text(json)).isEqualTo(200);
+        assertThat(json(json).get("outputs").get(0).get("data").toString()).isEqualTo("[3.0,5.0,7.0,9.0]");
+
+        HttpResponse<byte[]> raw = t.post("/v2/models/tiny/infer", deflate(f32(1f, -2f, 3.5f, 0f)),
+                "Content-Encoding", "deflate", "Inference-Header-Content-Length", "0");
+        assertThat(raw.statusCode()).as(text(raw)).isEqualTo(200);
+        assertThat(TestServer.outputFloats(raw)).containsExactly(3f, -3f, 8f, 1f);
+
+        HttpResponse<byte[]> guest = t.post("/v1/infer/tiny-guest", gzip(f32(1f, -2f, 3.5f, 0f)), "Content-Encoding", "gzip");
+        assertThat(guest.statusCode()).as(text(guest)).isEqualTo(200);
+        assertThat(floats(guest.body())).containsExactly(3f, -3f, 8f, 1f);
+
+        // The guest sees the decoded body, so not the coding it no longer has.
+        HttpResponse<byte[]> env = t.post("/v1/infer/probe-env", gzip("hello".getBytes(StandardCharsets.UTF_8)),
+                "Content-Encoding", "gzip");
+        assertThat(env.statusCode()).as(text(env)).isEqualTo(200);
+        assertThat(json(env).get("CONTENT_LENGTH").asText()).isEqualTo("5");
+        assertThat(json(env).has("HTTP_CONTENT_ENCODING")).isFalse();
+
+        // Answers stay uncompressed whatever the client accepts.
+        HttpResponse<byte[]> accepts = t.post("/v2/models/tiny/infer", TINY_JSON, "Accept-Encoding", "gzip, deflate");
+        assertThat(accepts.statusCode()).isEqualTo(200);
+        assertThat(accepts.headers().firstValue("content-encoding")).isEmpty();
+        assertThat(json(accepts).get("model_name").asText()).isEqualTo("tiny");
+    }
+
+    @Test
+    void badlyCompressedBodiesGetClearErrors() throws Exception {
+        HttpResponse<byte[]> notGzip = t.post("/v2/models/tiny/infer", TINY_JSON, "Content-Encoding", "gzip");
+        assertError(notGzip, 400, "not valid gzip", "Not in GZIP format");
+
+        byte[] whole = gzip(TINY_JSON.getBytes(StandardCharsets.UTF_8));
+        HttpResponse<byte[]> cut = t.post("/v2/models/tiny/infer", Arrays.copyOf(whole, whole.length / 2),
+                "Content-Encoding", "gzip");
+        assertError(cut, 400, "not valid gzip");
+
+        // 5 MiB of zeros in a few KiB: the limit (4 MiB here) holds for the decoded size too.
+        byte[] bomb = gzip(new byte[5 << 20]);
+        assertThat(bomb.length).isLessThan(64 * 1024);
+        HttpResponse<byte[]> big = t.post("/v2/models/tiny/infer", bomb, "Content-Encoding", "gzip",
+                "Inference-Header-Content-Length", "0");
+        assertError(big, 413, "decompressed", "limit");
+
+        HttpResponse<byte[]> brotli = t.post("/v2/models/tiny/infer", TINY_JSON, "Content-Encoding", "br",
+                "X-Request-Id", "br-1");
+        assertError(brotli, 415, "Content-Encoding 'br' is not supported", "gzip or deflate");
+        assertThat(brotli.headers().firstValue("x-request-id")).contains("br-1");
+
+        // None of that harmed the server.
+        assertThat(t.post("/v2/models/tiny/infer", TINY_JSON).statusCode()).isEqualTo(200);
+    }
+
     @Test
     void aCgiGuestSetsStatusContentTypeAndHeaders() {
         HttpResponse<byte[]> r = t.post("/v1/infer/probe-cgi",
