@@ -71,13 +71,10 @@ final class InferenceRoutes {
     private final boolean accessLog;
     private final BooleanSupplier serverReady;
     private final String serverVersion;
-    /** The body limit, also applied to a decompressed body (Helidon's applies to the bytes sent). */
-    private final long maxBodyBytes;
 
     InferenceRoutes(ModelStore store, GuestRunner runner, DirectInference direct, ServerMetrics metrics,
-            boolean accessLog, BooleanSupplier serverReady, String serverVersion, long maxBodyBytes) {
+            boolean accessLog, BooleanSupplier serverReady, String serverVersion) {
         this.store = store;
-        this.maxBodyBytes = maxBodyBytes;
         this.guests = new GuestCall(runner);
         this.direct = direct;
         this.queues = new ModelQueues(metrics, store::servingConfig);
@@ -367,12 +364,12 @@ final class InferenceRoutes {
         return permit;
     }
 
-    private byte[] readBody(ServerRequest req) {
+    private static byte[] readBody(ServerRequest req) {
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
         // Helidon decodes a gzip or deflate body (RequestDecompression); Content-Length then counts
-        // the compressed bytes, and the decoded size is capped here, not by Helidon's limit.
+        // the compressed bytes, so the decoded body is read to its end instead.
         Optional<String> encoding = req.headers().first(HeaderNames.CONTENT_ENCODING);
         OptionalLong declared = encoding.isPresent() ? OptionalLong.empty() : req.headers().contentLength();
         if (declared.isPresent() && declared.getAsLong() < LARGE_BODY) {
@@ -393,15 +390,7 @@ final class InferenceRoutes {
                 }
                 return body;
             }
-            if (encoding.isPresent()) {
-                int cap = (int) Math.min(maxBodyBytes, Integer.MAX_VALUE - 9);
-                byte[] body = in.readNBytes(cap + 1);
-                if (body.length > cap) {
-                    throw new HttpProblem(413, "the request body, decompressed, is larger than the server's limit ("
-                            + maxBodyBytes + " bytes)");
-                }
-                return body;
-            }
+            // A decoded stream stops at the body limit itself (413).
             return in.readAllBytes();
         } catch (java.util.zip.ZipException | java.io.EOFException e) {
             // Only a decoder throws these: the compressed data is corrupt or cut short.
@@ -493,8 +482,8 @@ final class InferenceRoutes {
             DirectHandler.EventType event, Status status, ServerResponseHeaders headers, String message) {
         Optional<String> encoding = request.headers().first(HeaderNames.CONTENT_ENCODING);
         String text;
-        if (status.code() == 400 && encoding.isPresent()) {
-            // The only 400 Helidon raises for this header: a coding it cannot decode (RFC 9110: 415).
+        if (status.code() == 400 && encoding.isPresent() && !RequestDecompression.decodes(encoding.get())) {
+            // A coding this server does not decode (RFC 9110: 415); other 400s keep their status.
             status = Status.UNSUPPORTED_MEDIA_TYPE_415;
             text = "Content-Encoding '" + encoding.get() + "' is not supported: send the body uncompressed, "
                     + "or as gzip or deflate";

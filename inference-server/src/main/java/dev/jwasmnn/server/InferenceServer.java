@@ -78,7 +78,7 @@ public final class InferenceServer implements AutoCloseable {
         ServerMetrics metrics = ServerMetrics.global();
         InferenceRoutes inference = new InferenceRoutes(store, runner, direct, metrics, settings.accessLog(),
                 () -> startupDone.get() && InferenceRoutes.noneFailed(store.index()),
-                version, settings.maxBodyBytes());
+                version);
         AdminRoutes admin = new AdminRoutes(store, settings.adminToken(), settings.adminMaxBodyBytes());
         HttpRouting.Builder data = HttpRouting.builder();
         // Every answer of the data port carries a request id: metadata, health and 404s too.
@@ -96,7 +96,7 @@ public final class InferenceServer implements AutoCloseable {
                 .host(settings.host())
                 .port(settings.port())
                 .maxPayloadSize(settings.maxBodyBytes())
-                .contentEncoding(RequestDecompression.context())
+                .contentEncoding(RequestDecompression.context(settings.maxBodyBytes()))
                 .addProtocol(Http1Config.builder().addReceiveListener(DisconnectWatch.LISTENER).build())
                 // Helidon 4.3.4 raises the 413 as a BAD_REQUEST event.
                 .directHandlers(dh -> dh

@@ -20,7 +20,8 @@ import java.util.zip.ZipException;
  * clients send when asked to), decoded with {@code java.util.zip}: Helidon's own gzip and
  * deflate modules are not served by the Maven mirror here. Decoding only: answers are never
  * compressed, since float tensors hardly compress and many clients send {@code Accept-Encoding}
- * by default. The decoded size is capped where the body is read ({@link InferenceRoutes}).
+ * by default. The decoded stream itself stops at the body limit (413), so no reader, ours or
+ * Helidon's draining of a body no handler read, can be made to inflate more than that.
  */
 final class RequestDecompression implements ContentEncoding {
     private static final int BUFFER = 64 * 1024;
@@ -35,21 +36,28 @@ final class RequestDecompression implements ContentEncoding {
         this.decode = decode;
     }
 
-    /** The data port's encodings: gzip (also as x-gzip) and deflate (zlib-wrapped, as HTTP means it). */
-    static ContentEncodingContext context() {
+    /** The codings decoded, in lower case; Helidon looks the header's value up as sent. */
+    private static final Set<String> GZIP = Set.of("gzip", "x-gzip");
+    private static final Set<String> DEFLATE = Set.of("deflate");
+
+    /**
+     * The data port's encodings: gzip (also as x-gzip) and deflate (zlib-wrapped, as HTTP means
+     * it), each also under its upper-case name, with decoded bodies capped at {@code maxBytes}.
+     */
+    static ContentEncodingContext context(long maxBytes) {
         return ContentEncodingContext.builder()
                 .contentEncodingsDiscoverServices(false)
-                .addContentEncoding(new RequestDecompression("gzip", Set.of("gzip", "x-gzip"), in -> {
+                .addContentEncoding(new RequestDecompression("gzip", bothCases(GZIP), in -> {
                     try {
-                        return new GZIPInputStream(in, BUFFER); // reads the gzip header now
+                        return new Capped(new GZIPInputStream(in, BUFFER), maxBytes); // reads the gzip header now
                     } catch (ZipException | EOFException e) {
                         throw notDecodable("gzip", e);
                     } catch (IOException e) {
                         throw new UncheckedIOException(e); // the connection failed: a hang-up
                     }
                 }))
-                .addContentEncoding(new RequestDecompression("deflate", Set.of("deflate"), in ->
-                        new InflaterInputStream(in, new Inflater(), BUFFER) {
+                .addContentEncoding(new RequestDecompression("deflate", bothCases(DEFLATE), in ->
+                        new Capped(new InflaterInputStream(in, new Inflater(), BUFFER) {
                             @Override
                             public void close() throws IOException {
                                 try {
@@ -58,8 +66,64 @@ final class RequestDecompression implements ContentEncoding {
                                     inf.end(); // its native memory now, not when the GC finds it
                                 }
                             }
-                        }))
+                        }, maxBytes)))
                 .build();
+    }
+
+    /** Whether a Content-Encoding value is one this server decodes (or identity, which needs none). */
+    static boolean decodes(String coding) {
+        String c = coding.trim().toLowerCase(java.util.Locale.ROOT);
+        return GZIP.contains(c) || DEFLATE.contains(c) || c.equals("identity");
+    }
+
+    private static Set<String> bothCases(Set<String> lower) {
+        Set<String> all = new java.util.HashSet<>(lower);
+        lower.forEach(id -> all.add(id.toUpperCase(java.util.Locale.ROOT)));
+        return Set.copyOf(all);
+    }
+
+    /** A decoded stream that refuses to give more than the body limit: 413 instead. */
+    private static final class Capped extends java.io.FilterInputStream {
+        private final long maxBytes;
+        private long seen;
+
+        Capped(InputStream in, long maxBytes) {
+            super(in);
+            this.maxBytes = maxBytes;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n);
+            count(skipped);
+            return skipped;
+        }
+
+        private void count(long n) {
+            seen += n;
+            if (seen > maxBytes) {
+                throw new HttpProblem(413, "the request body, decompressed, is larger than the server's limit ("
+                        + maxBytes + " bytes)");
+            }
+        }
     }
 
     /** A body that is not what its Content-Encoding says (corrupt, or cut short inside the stream). */

@@ -116,7 +116,7 @@ class InferenceServerTest {
     }
 
     @Test
-    void gzipAndDeflateBodiesAreDecodedOnEveryPath() throws Exception {
+    void gzipAndDeflateBodiesAreDecodedOnTheProtocolAndGuestPaths() throws Exception {
         HttpResponse<byte[]> json = t.post("/v2/models/tiny/infer", gzip(TINY_JSON.getBytes(StandardCharsets.UTF_8)),
                 "Content-Encoding", "gzip", "Content-Type", "application/json");
         assertThat(json.statusCode()).as(text(json)).isEqualTo(200);
@@ -137,6 +137,18 @@ class InferenceServerTest {
         assertThat(env.statusCode()).as(text(env)).isEqualTo(200);
         assertThat(json(env).get("CONTENT_LENGTH").asText()).isEqualTo("5");
         assertThat(json(env).has("HTTP_CONTENT_ENCODING")).isFalse();
+
+        // x-gzip, an upper-case name, and a chunked body (no Content-Length).
+        HttpResponse<byte[]> xgzip = t.post("/v2/models/tiny/infer", gzip(TINY_JSON.getBytes(StandardCharsets.UTF_8)),
+                "Content-Encoding", "x-gzip");
+        assertThat(xgzip.statusCode()).as(text(xgzip)).isEqualTo(200);
+        byte[] packed = gzip(TINY_JSON.getBytes(StandardCharsets.UTF_8));
+        HttpResponse<byte[]> chunked = t.send(HttpRequest.newBuilder(t.uri("/v2/models/tiny/infer"))
+                .header("Content-Encoding", "GZIP")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(packed)))
+                .build());
+        assertThat(chunked.statusCode()).as(text(chunked)).isEqualTo(200);
+        assertThat(json(chunked).get("outputs").get(0).get("data").toString()).isEqualTo("[3.0,5.0,7.0,9.0]");
 
         // Answers stay uncompressed whatever the client accepts.
         HttpResponse<byte[]> accepts = t.post("/v2/models/tiny/infer", TINY_JSON, "Accept-Encoding", "gzip, deflate");
@@ -161,6 +173,17 @@ class InferenceServerTest {
         HttpResponse<byte[]> big = t.post("/v2/models/tiny/infer", bomb, "Content-Encoding", "gzip",
                 "Inference-Header-Content-Length", "0");
         assertError(big, 413, "decompressed", "limit");
+
+        HttpResponse<byte[]> notDeflate = t.post("/v2/models/tiny/infer", TINY_JSON, "Content-Encoding", "deflate");
+        assertError(notDeflate, 400, "not valid deflate");
+
+        // Another 400 of Helidon's keeps its status with a Content-Encoding beside it.
+        try (RawHttpConnection c = new RawHttpConnection(t.server.port())) {
+            c.send("POST", "/v2/models/tiny/infer", new byte[0], "Content-Encoding: gzip", "Content-Length: abc");
+            RawHttpConnection.Response r = c.read();
+            assertThat(r.status()).as(r.text()).isEqualTo(400);
+            assertThat(r.text()).doesNotContain("Content-Encoding");
+        }
 
         HttpResponse<byte[]> brotli = t.post("/v2/models/tiny/infer", TINY_JSON, "Content-Encoding", "br",
                 "X-Request-Id", "br-1");
