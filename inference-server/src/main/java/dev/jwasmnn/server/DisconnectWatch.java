@@ -57,7 +57,6 @@ final class DisconnectWatch {
     /** Null when the watcher's reads cannot time out: then the connection closes after the answer. */
     private final Socket socket;
     private final int timeoutBefore;
-    private volatile boolean ending;
     private Thread watcher;
 
     private DisconnectWatch(Thread requestThread, Socket socket, int timeoutBefore) {
@@ -109,8 +108,8 @@ final class DisconnectWatch {
                 return;
             } catch (RuntimeException e) {
                 if (timedOut(e)) {
-                    if (ending || state.get() != WAITING) {
-                        return; // the wait is over: nothing left to watch for
+                    if (state.get() != WAITING) {
+                        return; // the wait is over (stop or end): nothing left to watch for
                     }
                     continue;
                 }
@@ -165,7 +164,6 @@ final class DisconnectWatch {
         if (socket == null) {
             return; // the connection closes after this answer; the watcher ends with it
         }
-        ending = true;
         boolean interrupted = false;
         while (true) {
             try {

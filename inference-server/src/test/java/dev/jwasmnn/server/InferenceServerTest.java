@@ -2,6 +2,8 @@ package dev.jwasmnn.server;
 
 import static dev.jwasmnn.server.TestServer.f32;
 import static dev.jwasmnn.server.TestServer.floats;
+import static dev.jwasmnn.server.RequestDecompressionTest.deflate;
+import static dev.jwasmnn.server.RequestDecompressionTest.gzip;
 import static dev.jwasmnn.server.TestServer.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -98,22 +100,6 @@ class InferenceServerTest {
     }
 
     // ---- compressed request bodies (Content-Encoding), as Triton's clients send them when asked ----
-
-    private static byte[] gzip(byte[] data) throws Exception {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
-            z.write(data);
-        }
-        return out.toByteArray();
-    }
-
-    private static byte[] deflate(byte[] data) throws Exception {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(out)) {
-            z.write(data);
-        }
-        return out.toByteArray();
-    }
 
     @Test
     void gzipAndDeflateBodiesAreDecodedOnTheProtocolAndGuestPaths() throws Exception {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** The decoders themselves, as Helidon gets them: real gzip and deflate streams. */
 class RequestDecompressionTest {
-    private static byte[] gzip(byte[] data) throws Exception {
+    static byte[] gzip(byte[] data) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream z = new GZIPOutputStream(out)) {
             z.write(data);
@@ -21,7 +21,7 @@ class RequestDecompressionTest {
         return out.toByteArray();
     }
 
-    private static byte[] deflate(byte[] data) throws Exception {
+    static byte[] deflate(byte[] data) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (DeflaterOutputStream z = new DeflaterOutputStream(out)) {
             z.write(data);
